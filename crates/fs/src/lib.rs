@@ -1,0 +1,1 @@
+//! The only crate that touches the machine: the probe and the plan executor.

@@ -1,0 +1,1 @@
+//! Elasticsearch settings as the node builds them: elasticsearch.yml, -E overrides, defaults.
