@@ -1,1 +1,37 @@
-fn main() {}
+//! The `es-autoconf` binary: argument parsing and exit codes only.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod cmd;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use esac_core::EsExit;
+
+fn main() -> ExitCode {
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    ExitCode::SUCCESS
+                }
+                _ => ExitCode::from(EsExit::Usage.code()),
+            };
+        }
+    };
+    let result = match &cli.command {
+        cli::Command::Init(args) => cmd::init::run(&cli.global, args),
+        cli::Command::Keystore(c) => cmd::keystore::run(&cli.global, c),
+    };
+    match result {
+        Ok(exit) => ExitCode::from(exit.code()),
+        Err(e) => {
+            eprintln!("ERROR: {}", e.message);
+            ExitCode::from(e.exit.code())
+        }
+    }
+}

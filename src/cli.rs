@@ -1,0 +1,112 @@
+//! Command-line definitions. Validation only: nothing here reads files or the environment
+//! beyond what clap does for `ES_HOME` / `ES_PATH_CONF`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Elasticsearch first-start security auto-configuration, outside the JVM.
+#[derive(Debug, Parser)]
+#[command(name = "es-autoconf", version, about, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes, with Elasticsearch's defaults.
+#[derive(Debug, Args, Clone)]
+pub struct GlobalArgs {
+    /// Elasticsearch home directory [default: $ES_HOME, else the current directory]
+    #[arg(long, global = true, env = "ES_HOME", value_name = "DIR")]
+    pub es_home: Option<PathBuf>,
+
+    /// Configuration directory [default: $ES_PATH_CONF, else <es-home>/config]
+    #[arg(long, global = true, env = "ES_PATH_CONF", value_name = "DIR")]
+    pub config_dir: Option<PathBuf>,
+
+    /// Output format
+    #[arg(long, global = true, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+
+    /// Show more (Elasticsearch's VERBOSE messages)
+    #[arg(short, long, global = true, conflicts_with = "silent")]
+    pub verbose: bool,
+
+    /// Show only errors
+    #[arg(short, long, global = true)]
+    pub silent: bool,
+}
+
+/// Output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Human-readable text
+    Text,
+    /// One JSON document on standard output
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Secure a new node as Elasticsearch does on its first start
+    Init(InitArgs),
+    /// Inspect elasticsearch.keystore
+    #[command(subcommand)]
+    Keystore(KeystoreCommand),
+}
+
+/// Arguments of `es-autoconf init`.
+#[derive(Debug, Args, Clone)]
+pub struct InitArgs {
+    /// Set an Elasticsearch setting, as `bin/elasticsearch -E KEY=VALUE`
+    #[arg(short = 'E', value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+
+    /// Decide and print the plan; write nothing at all
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Key type for the CAs and certificates
+    #[arg(long, value_enum, default_value_t = KeyTypeArg::Rsa4096)]
+    pub key_type: KeyTypeArg,
+
+    /// elasticsearch.keystore format to write (5 for Elasticsearch 8.0-8.13, 6 from 8.14)
+    #[arg(long, value_parser = ["5", "6"])]
+    pub keystore_format: Option<String>,
+}
+
+/// Key types offered by `--key-type`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum KeyTypeArg {
+    #[value(name = "rsa-2048")]
+    Rsa2048,
+    #[value(name = "rsa-3072")]
+    Rsa3072,
+    #[value(name = "rsa-4096")]
+    Rsa4096,
+    #[value(name = "ecdsa-p256")]
+    EcdsaP256,
+    #[value(name = "ecdsa-p384")]
+    EcdsaP384,
+}
+
+/// `es-autoconf keystore ...`
+#[derive(Debug, Subcommand, Clone)]
+pub enum KeystoreCommand {
+    /// List the setting names in the keystore (never values)
+    List,
+    /// Exit 0 if the keystore is password-protected, 1 otherwise (like `has-passwd`)
+    #[command(name = "has-password", alias = "has-passwd")]
+    HasPassword,
+    /// Print one setting's value (only to a terminal, unless --reveal)
+    Show {
+        /// Setting name
+        name: String,
+        /// Print the value even when standard output is not a terminal
+        #[arg(long)]
+        reveal: bool,
+    },
+}

@@ -1,0 +1,4 @@
+//! One module per subcommand. Each returns the exit status; only `main` exits.
+
+pub mod init;
+pub mod keystore;
