@@ -4,6 +4,7 @@
 
 mod cli;
 mod cmd;
+mod paths;
 
 use std::process::ExitCode;
 
