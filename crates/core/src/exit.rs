@@ -90,7 +90,10 @@ pub struct UserError {
 impl UserError {
     /// Builds an error.
     pub fn new(exit: EsExit, message: impl Into<String>) -> Self {
-        Self { exit, message: message.into() }
+        Self {
+            exit,
+            message: message.into(),
+        }
     }
 }
 

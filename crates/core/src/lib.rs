@@ -5,6 +5,18 @@
 
 #![forbid(unsafe_code)]
 
+pub mod decide;
 pub mod exit;
+pub mod facts;
+pub mod messages;
+pub mod plan;
+pub mod render;
+pub mod yml;
 
+pub use decide::{decide, Decision, Level, Mode, Reason, Skip};
 pub use exit::{EsExit, UserError};
+pub use facts::{DataDir, DataDirState, Facts, FileKind};
+pub use plan::{plan, KeyType, Plan, PlanOptions};
+
+#[cfg(test)]
+mod tests;

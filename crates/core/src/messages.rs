@@ -1,0 +1,58 @@
+//! Elasticsearch's own messages, verbatim: they are interface facts that operators and scripts grep
+//! for (spec §1.2). The double space in [`YML_UNREADABLE`] is Elasticsearch's.
+
+/// Check 1: a data directory is not empty.
+pub const DATA_DIR_NOT_EMPTY: &str = "Skipping security auto configuration because it appears that the node is not starting up for the first time. The node might already be part of a cluster and this auto setup utility is designed to configure Security for new clusters only.";
+
+/// Check 2 (prefix): `elasticsearch.yml` is missing or not a regular file; followed by the path.
+pub fn yml_missing(path: &str) -> String {
+    format!("Skipping security auto configuration because the configuration file [{path}] is missing or is not a regular file")
+}
+
+/// Check 3: `elasticsearch.yml` is not readable.
+pub fn yml_unreadable(path: &str) -> String {
+    format!("Skipping security auto configuration because the current user does not have permission to read  configuration file [{path}]")
+}
+
+/// Check 4: the keystore exists but is not a readable regular file.
+pub fn keystore_unreadable(path: &str) -> String {
+    format!("Skipping security auto configuration because the node keystore file [{path}] is not a readable regular file")
+}
+
+/// Check 6a.
+pub const AUTOCONFIG_DISABLED: &str =
+    "Skipping security auto configuration because [xpack.security.autoconfiguration.enabled] is false";
+
+/// Check 6b.
+pub const SECURITY_CONFIGURED: &str =
+    "Skipping security auto configuration because it appears that security is already configured.";
+
+/// Check 6c.
+pub const TLS_CONFIGURED: &str =
+    "Skipping security auto configuration because it appears that TLS is already configured.";
+
+/// Check 6d.
+pub const NOT_INITIAL_NODE: &str = "Skipping security auto configuration because this node is configured to bootstrap or to join a multi-node cluster, which is not supported.";
+
+/// Check 6e.
+pub const CANNOT_BECOME_MASTER: &str =
+    "Skipping security auto configuration because the node is configured such that it cannot become master.";
+
+/// Check 6f.
+pub const CANNOT_CONTAIN_DATA: &str =
+    "Skipping security auto configuration because the node is configured such that it cannot contain data.";
+
+/// Check 7: the staging directory cannot be created.
+pub const CANT_CREATE_DIR: &str = "Could not create auto-configuration directory";
+
+/// Check 8: owner mismatch between the config dir and the new directory.
+pub fn owner_mismatch(config_owner: &str, new_owner: &str) -> String {
+    format!("Aborting auto configuration because of config dir ownership mismatch. Config dir is owned by {config_owner} but auto-configuration directory would be owned by {new_owner}")
+}
+
+/// Check 13: the keystore already holds one of the TLS password settings.
+pub const KEYSTORE_HAS_PASSWORDS: &str =
+    "Aborting auto configuration because the node keystore contains password settings already";
+
+/// Keystore decryption failed because of the password (KeyStoreWrapper).
+pub const WRONG_KEYSTORE_PASSWORD: &str = "Provided keystore password was incorrect";

@@ -1,0 +1,407 @@
+//! Table-driven tests of the pure layer: one row per check of spec §1.2 and per exception of
+//! §1.2.1 / §1.2.2, and the byte-exact yml block of §4.2.
+
+use esac_settings::Settings;
+
+use crate::decide::{decide, Decision, Mode, Reason};
+use crate::facts::{DataDir, DataDirState, Facts, FileKind};
+use crate::plan::{plan, KeyType, PlanOptions};
+use crate::yml::{format_timestamp, java_lines, patched_yml, render_block, BlockInputs};
+use crate::EsExit;
+
+fn no_env(_: &str) -> Option<String> {
+    None
+}
+
+fn facts(yml: &str) -> Facts {
+    let mut s = Settings::from_yaml(yml, "elasticsearch.yml", &no_env).unwrap();
+    s.set_default("node.name", esac_settings::Value::Scalar("node-1".into()));
+    Facts::fresh("/es", s)
+}
+
+fn skip_of(f: &Facts, mode: Mode) -> Option<(EsExit, Reason)> {
+    match decide(f, mode) {
+        Decision::Skip(s) => Some((s.exit, s.code)),
+        Decision::Proceed => None,
+    }
+}
+
+#[test]
+fn settings_rows_in_order() {
+    use EsExit::*;
+    use Reason::*;
+    let table: &[(&str, Option<(EsExit, Reason)>)] = &[
+        ("", None),
+        ("cluster.name: my-app\n", None),
+        (
+            "xpack.security.autoconfiguration.enabled: false\n",
+            Some((Noop, AutoconfigurationDisabled)),
+        ),
+        ("xpack.security.autoconfiguration.enabled: true\n", None),
+        (
+            "xpack.security.autoconfiguration.enabled: maybe\n",
+            Some((Config, InvalidSetting)),
+        ),
+        (
+            "xpack.security.enabled: true\n",
+            Some((Noop, SecurityAlreadyConfigured)),
+        ),
+        (
+            "xpack.security.enabled: false\n",
+            Some((Noop, SecurityAlreadyConfigured)),
+        ),
+        (
+            "xpack.security.enabled:\n",
+            Some((Noop, SecurityAlreadyConfigured)),
+        ),
+        (
+            "xpack:\n  security:\n    enabled: true\n",
+            Some((Noop, SecurityAlreadyConfigured)),
+        ),
+        (
+            "xpack.security.transport.ssl.enabled: true\n",
+            Some((Noop, TlsAlreadyConfigured)),
+        ),
+        (
+            "xpack.security.http.ssl:\n  keystore.path: x.p12\n",
+            Some((Noop, TlsAlreadyConfigured)),
+        ),
+        ("xpack.security.http.ssl_not: 1\n", None),
+        // 6a comes before 6b.
+        (
+            "xpack.security.autoconfiguration.enabled: false\nxpack.security.enabled: true\n",
+            Some((Noop, AutoconfigurationDisabled)),
+        ),
+        // 6b before 6c.
+        (
+            "xpack.security.enabled: true\nxpack.security.http.ssl.enabled: true\n",
+            Some((Noop, SecurityAlreadyConfigured)),
+        ),
+        // 1.2.1 initial cluster node.
+        ("discovery.type: single-node\n", None),
+        (
+            "discovery.type: single-node\ndiscovery.seed_hosts: [a, b]\n",
+            None,
+        ),
+        ("discovery.type: multi-node\n", None),
+        (
+            "discovery.seed_hosts: [\"10.0.0.2\"]\n",
+            Some((Noop, MultiNodeCluster)),
+        ),
+        (
+            "discovery.seed_providers: file\n",
+            Some((Noop, MultiNodeCluster)),
+        ),
+        (
+            "cluster.initial_master_nodes: [\"node-1\", \"node-2\"]\n",
+            Some((Noop, MultiNodeCluster)),
+        ),
+        (
+            "cluster.initial_master_nodes: [\"node-2\"]\n",
+            Some((Noop, MultiNodeCluster)),
+        ),
+        ("cluster.initial_master_nodes: [\"node-1\"]\n", None),
+        ("cluster.initial_master_nodes: node-1\n", None),
+        // Rule 3 ignores seed hosts.
+        (
+            "cluster.initial_master_nodes: [\"node-1\"]\ndiscovery.seed_hosts: [h]\n",
+            None,
+        ),
+        (
+            "node.name: es-a\ncluster.initial_master_nodes: [\"es-a\"]\n",
+            None,
+        ),
+        (
+            "node.name: es-a\ncluster.initial_master_nodes: [\"node-1\"]\n",
+            Some((Noop, MultiNodeCluster)),
+        ),
+        // 1.2.2 roles.
+        ("node.roles: [master, data]\n", None),
+        ("node.roles: [master, data_hot]\n", None),
+        ("node.roles: [master, data_frozen, ingest]\n", None),
+        ("node.roles: [data]\n", Some((Noop, CannotBecomeMaster))),
+        (
+            "node.roles: [master, voting_only, data]\n",
+            Some((Noop, CannotBecomeMaster)),
+        ),
+        ("node.roles: []\n", Some((Noop, CannotBecomeMaster))),
+        ("node.roles: [master]\n", Some((Noop, CannotContainData))),
+        (
+            "node.roles: [master, ingest, ml]\n",
+            Some((Noop, CannotContainData)),
+        ),
+        ("node.roles: master, data_content\n", None),
+    ];
+    for (yml, want) in table {
+        assert_eq!(skip_of(&facts(yml), Mode::Initial), *want, "yml: {yml:?}");
+    }
+}
+
+#[test]
+fn role_checks_are_skipped_when_enrolling() {
+    assert_eq!(skip_of(&facts("node.roles: [data]\n"), Mode::Enroll), None);
+    assert_eq!(
+        skip_of(&facts("node.roles: [master]\n"), Mode::Enroll),
+        None
+    );
+    assert_eq!(
+        skip_of(&facts("xpack.security.enabled: true\n"), Mode::Enroll),
+        Some((EsExit::Noop, Reason::SecurityAlreadyConfigured))
+    );
+}
+
+#[test]
+fn file_rows_come_first_in_order() {
+    let base = facts("xpack.security.enabled: true\n");
+    let mut f = base.clone();
+    f.data_dirs = vec![
+        DataDir {
+            path: "/d1".into(),
+            state: DataDirState::Empty,
+        },
+        DataDir {
+            path: "/d2".into(),
+            state: DataDirState::NotEmpty,
+        },
+    ];
+    f.yml = FileKind::Missing;
+    assert_eq!(
+        skip_of(&f, Mode::Initial),
+        Some((EsExit::Noop, Reason::DataDirNotEmpty))
+    );
+
+    let mut f = base.clone();
+    f.yml = FileKind::NotRegular;
+    f.keystore = FileKind::NotRegular;
+    assert_eq!(
+        skip_of(&f, Mode::Initial),
+        Some((EsExit::Config, Reason::YmlMissingOrNotRegular))
+    );
+    f.yml = FileKind::Missing;
+    assert_eq!(
+        skip_of(&f, Mode::Initial),
+        Some((EsExit::Config, Reason::YmlMissingOrNotRegular))
+    );
+    f.yml = FileKind::UnreadableFile;
+    assert_eq!(
+        skip_of(&f, Mode::Initial),
+        Some((EsExit::Noop, Reason::YmlUnreadable))
+    );
+    f.yml = FileKind::ReadableFile;
+    assert_eq!(
+        skip_of(&f, Mode::Initial),
+        Some((EsExit::Noop, Reason::KeystoreNotReadable))
+    );
+    f.keystore = FileKind::UnreadableFile;
+    assert_eq!(
+        skip_of(&f, Mode::Initial),
+        Some((EsExit::Noop, Reason::KeystoreNotReadable))
+    );
+    f.keystore = FileKind::ReadableFile;
+    assert_eq!(
+        skip_of(&f, Mode::Initial),
+        Some((EsExit::Noop, Reason::SecurityAlreadyConfigured))
+    );
+
+    let mut f = facts("");
+    f.data_dirs = vec![DataDir {
+        path: "/d".into(),
+        state: DataDirState::Unlistable("denied".into()),
+    }];
+    assert_eq!(
+        skip_of(&f, Mode::Initial),
+        Some((EsExit::IoError, Reason::DataDirUnlistable))
+    );
+}
+
+#[test]
+fn messages_are_elasticsearchs() {
+    let mut f = facts("");
+    f.yml = FileKind::UnreadableFile;
+    let Decision::Skip(s) = decide(&f, Mode::Initial) else {
+        panic!()
+    };
+    assert_eq!(
+        s.message,
+        "Skipping security auto configuration because the current user does not have permission to read  configuration file [/es/config/elasticsearch.yml]"
+    );
+}
+
+fn inputs() -> BlockInputs {
+    BlockInputs {
+        node_name: Some("node-1".into()),
+        seed_hosts: None,
+        transport_host_uncommented: false,
+        timestamp: "23-11-2026 10:11:12".into(),
+    }
+}
+
+const STOCK_BLOCK: &str = "
+#----------------------- BEGIN SECURITY AUTO CONFIGURATION -----------------------
+#
+# The following settings, TLS certificates, and keys have been automatically      
+# generated to configure Elasticsearch security features on 23-11-2026 10:11:12
+#
+# --------------------------------------------------------------------------------
+
+# Enable security features
+xpack.security.enabled: true
+
+xpack.security.enrollment.enabled: true
+
+# Enable encryption for HTTP API client connections, such as Kibana, Logstash, and Agents
+xpack.security.http.ssl:
+  enabled: true
+  keystore.path: certs/http.p12
+
+# Enable encryption and mutual authentication between cluster nodes
+xpack.security.transport.ssl:
+  enabled: true
+  verification_mode: certificate
+  keystore.path: certs/transport.p12
+  truststore.path: certs/transport.p12
+# Create a new cluster with the current node only
+# Additional nodes can still join the cluster later
+cluster.initial_master_nodes: [\"node-1\"]
+
+# Allow HTTP API connections from anywhere
+# Connections are encrypted and require user authentication
+http.host: 0.0.0.0
+
+# Allow other nodes to join the cluster from anywhere
+# Connections are encrypted and mutually authenticated
+#transport.host: 0.0.0.0
+
+#----------------------- END SECURITY AUTO CONFIGURATION -------------------------
+";
+
+#[test]
+fn stock_block_is_byte_exact() {
+    let got = render_block(&Settings::default(), &inputs());
+    assert_eq!(got, STOCK_BLOCK);
+    assert_eq!(crate::yml::START_MARKER.len(), 82);
+    assert_eq!(crate::yml::END_MARKER.len(), 82);
+}
+
+#[test]
+fn block_without_optional_parts_ends_right_after_truststore() {
+    let s = Settings::from_yaml(
+        "discovery.type: single-node\nnetwork.host: 10.0.0.1\nxpack.security.enrollment.enabled: false\n",
+        "f",
+        &no_env,
+    )
+    .unwrap();
+    let got = render_block(&s, &inputs());
+    assert!(got.ends_with("  truststore.path: certs/transport.p12\n#----------------------- END SECURITY AUTO CONFIGURATION -------------------------\n"), "{got}");
+    assert!(!got.contains("xpack.security.enrollment.enabled"));
+    assert!(
+        !got.contains("http.host")
+            && !got.contains("transport.host")
+            && !got.contains("initial_master_nodes")
+    );
+}
+
+#[test]
+fn http_host_set_drops_only_the_http_block() {
+    let s = Settings::from_yaml("http.host: 127.0.0.1\n", "f", &no_env).unwrap();
+    let got = render_block(&s, &inputs());
+    assert!(!got.contains("http.host: 0.0.0.0"));
+    assert!(
+        got.contains("cluster.initial_master_nodes: [\"node-1\"]\n\n# Allow other nodes"),
+        "{got}"
+    );
+    let s = Settings::from_yaml("transport.host: 127.0.0.1\n", "f", &no_env).unwrap();
+    let got = render_block(&s, &inputs());
+    assert!(
+        got.contains("http.host: 0.0.0.0\n\n#----------------------- END"),
+        "{got}"
+    );
+}
+
+#[test]
+fn enrollment_block_has_seed_hosts_and_may_uncomment_transport_host() {
+    let mut i = inputs();
+    i.seed_hosts = Some(vec!["10.0.0.1:9300".into(), "[::1]:9300".into()]);
+    i.transport_host_uncommented = true;
+    let got = render_block(&Settings::default(), &i);
+    assert!(got.contains("  truststore.path: certs/transport.p12\n# Discover existing nodes in the cluster\ndiscovery.seed_hosts: [\"10.0.0.1:9300\", \"[::1]:9300\"]\n\n# Allow HTTP"), "{got}");
+    assert!(got.contains("\ntransport.host: 0.0.0.0\n"));
+    assert!(!got.contains("initial_master_nodes"));
+}
+
+#[test]
+fn patched_yml_keeps_lines_and_normalises_endings() {
+    assert_eq!(patched_yml("a: 1\r\nb: 2", "X"), "a: 1\nb: 2\nX");
+    assert_eq!(patched_yml("a: 1\n", "X"), "a: 1\nX");
+    assert_eq!(patched_yml("", "X"), "X");
+    assert_eq!(java_lines("a\rb\n\nc"), vec!["a", "b", "", "c"]);
+}
+
+#[test]
+fn timestamps() {
+    assert_eq!(format_timestamp(0), "01-01-1970 00:00:00");
+    assert_eq!(format_timestamp(1_795_351_178), "22-11-2026 12:39:38");
+    assert_eq!(format_timestamp(951_782_400), "29-02-2000 00:00:00");
+}
+
+#[test]
+fn plan_names_every_path_with_the_same_epoch() {
+    let mut f = facts("");
+    f.certs_dir_exists = true;
+    f.keystore = FileKind::ReadableFile;
+    f.keystore_version = Some(4);
+    f.interface_addresses = vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()];
+    let opts = PlanOptions {
+        now: 1700000000,
+        key_type: KeyType::Rsa4096,
+        keystore_format: None,
+        generate_password: false,
+        enrollment: None,
+    };
+    let p = plan(&f, Mode::Initial, &opts);
+    assert_eq!(
+        p.staging_dir,
+        std::path::Path::new("/es/config/certs.1700000000.tmp")
+    );
+    assert_eq!(
+        p.certs_backup.as_deref(),
+        Some(std::path::Path::new("/es/config/certs.1700000000.orig"))
+    );
+    assert_eq!(
+        p.keystore.backup.as_deref(),
+        Some(std::path::Path::new(
+            "/es/config/elasticsearch.keystore.1700000000.orig"
+        ))
+    );
+    assert_eq!(p.keystore.format_version, 5);
+    assert_eq!(p.keystore.add.len(), 3);
+    let http = &p.certificates[1];
+    assert_eq!(
+        http.sans,
+        vec!["IP:127.0.0.1", "IP:::1", "DNS:localhost", "DNS:node-1"]
+    );
+    let text = crate::render::plan_text(&p);
+    assert!(text.contains("xpack.security.http.ssl.keystore.secure_password = <generated>"));
+    let mut f2 = f.clone();
+    f2.es_version = Some((8, 13, 4));
+    assert_eq!(crate::plan::keystore_format(&f2, None).0, 5);
+    f2.es_version = Some((9, 1, 0));
+    assert_eq!(crate::plan::keystore_format(&f2, None).0, 6);
+    assert_eq!(crate::plan::keystore_format(&f2, Some(5)).0, 5);
+}
+
+#[test]
+fn publish_hosts_become_sans_but_bind_hosts_do_not() {
+    let mut f = facts("network.publish_host: 203.0.113.5\nhttp.publish_host: es.example.com\nhttp.host: 10.10.10.100\nnetwork.host: 172.168.1.100\n");
+    f.hostname = "box".into();
+    let sans = crate::plan::http_sans(&f);
+    assert_eq!(
+        sans,
+        vec![
+            "DNS:localhost",
+            "DNS:box",
+            "IP:203.0.113.5",
+            "DNS:es.example.com"
+        ]
+    );
+}

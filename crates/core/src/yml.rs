@@ -1,0 +1,211 @@
+//! The text appended to `elasticsearch.yml` (spec §4.2), byte for byte, and the rewrite of the file
+//! (spec §4.1: original lines, each ended by `\n`, then the block).
+
+use esac_settings::Settings;
+
+/// `AUTO_CONFIGURATION_START_MARKER`.
+pub const START_MARKER: &str =
+    "#----------------------- BEGIN SECURITY AUTO CONFIGURATION -----------------------";
+/// `AUTO_CONFIGURATION_END_MARKER`.
+pub const END_MARKER: &str =
+    "#----------------------- END SECURITY AUTO CONFIGURATION -------------------------";
+
+/// What the conditional lines of the block depend on.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BlockInputs {
+    /// Effective node name (`cluster.initial_master_nodes`); `None` writes `${HOSTNAME}`.
+    pub node_name: Option<String>,
+    /// Enrollment mode: the transport addresses of the cluster (`discovery.seed_hosts`).
+    pub seed_hosts: Option<Vec<String>>,
+    /// Enrollment mode only: uncomment `transport.host` (the [T+] rule).
+    pub transport_host_uncommented: bool,
+    /// UTC time of generation, as `dd-MM-yyyy HH:mm:ss`.
+    pub timestamp: String,
+}
+
+const HTTP_HOST_KEYS: [&str; 6] = [
+    "http.host",
+    "http.bind_host",
+    "http.publish_host",
+    "network.host",
+    "network.bind_host",
+    "network.publish_host",
+];
+const TRANSPORT_HOST_KEYS: [&str; 6] = [
+    "transport.host",
+    "transport.bind_host",
+    "transport.publish_host",
+    "network.host",
+    "network.bind_host",
+    "network.publish_host",
+];
+
+/// Renders the block, starting with the empty line that separates it from the original content.
+pub fn render_block(settings: &Settings, inputs: &BlockInputs) -> String {
+    let mut s = String::with_capacity(2048);
+    let mut line = |t: &str| {
+        s.push_str(t);
+        s.push('\n');
+    };
+    line("");
+    line(START_MARKER);
+    line("#");
+    line("# The following settings, TLS certificates, and keys have been automatically      ");
+    line(&format!(
+        "# generated to configure Elasticsearch security features on {}",
+        inputs.timestamp
+    ));
+    line("#");
+    line(&format!("# {}", "-".repeat(80)));
+    line("");
+    line("# Enable security features");
+    line("xpack.security.enabled: true");
+    line("");
+    // [E] unless the operator disabled enrollment explicitly.
+    if !(settings.has_value("xpack.security.enrollment.enabled")
+        && settings.get_str("xpack.security.enrollment.enabled") == Some("false"))
+    {
+        line("xpack.security.enrollment.enabled: true");
+        line("");
+    }
+    line(
+        "# Enable encryption for HTTP API client connections, such as Kibana, Logstash, and Agents",
+    );
+    line("xpack.security.http.ssl:");
+    line("  enabled: true");
+    line("  keystore.path: certs/http.p12");
+    line("");
+    line("# Enable encryption and mutual authentication between cluster nodes");
+    line("xpack.security.transport.ssl:");
+    line("  enabled: true");
+    line("  verification_mode: certificate");
+    line("  keystore.path: certs/transport.p12");
+    s.push_str("  truststore.path: certs/transport.p12");
+
+    // Optional blocks: each starts with a line separator (ending the previous line), so the first
+    // follows `truststore.path` directly and later ones are separated by one blank line.
+    let mut blocks: Vec<Vec<String>> = Vec::new();
+    if let Some(hosts) = &inputs.seed_hosts {
+        let list = hosts
+            .iter()
+            .map(|h| format!("\"{h}\""))
+            .collect::<Vec<_>>()
+            .join(", ");
+        blocks.push(vec![
+            "# Discover existing nodes in the cluster".into(),
+            format!("discovery.seed_hosts: [{list}]"),
+        ]);
+    } else if settings.get_str("discovery.type") != Some("single-node")
+        && !settings.exists("cluster.initial_master_nodes")
+    {
+        let name = inputs
+            .node_name
+            .clone()
+            .unwrap_or_else(|| "${HOSTNAME}".into());
+        blocks.push(vec![
+            "# Create a new cluster with the current node only".into(),
+            "# Additional nodes can still join the cluster later".into(),
+            format!("cluster.initial_master_nodes: [\"{name}\"]"),
+        ]);
+    }
+    if !HTTP_HOST_KEYS.iter().any(|k| settings.has_value(k)) {
+        blocks.push(vec![
+            "# Allow HTTP API connections from anywhere".into(),
+            "# Connections are encrypted and require user authentication".into(),
+            "http.host: 0.0.0.0".into(),
+        ]);
+    }
+    if !TRANSPORT_HOST_KEYS.iter().any(|k| settings.has_value(k)) {
+        let prefix = if inputs.transport_host_uncommented {
+            ""
+        } else {
+            "#"
+        };
+        blocks.push(vec![
+            "# Allow other nodes to join the cluster from anywhere".into(),
+            "# Connections are encrypted and mutually authenticated".into(),
+            format!("{prefix}transport.host: 0.0.0.0"),
+        ]);
+    }
+    for block in blocks {
+        s.push('\n');
+        for l in block {
+            s.push_str(&l);
+            s.push('\n');
+        }
+    }
+    s.push('\n');
+    s.push_str(END_MARKER);
+    s.push('\n');
+    s
+}
+
+/// The original file as Java's `Files.readAllLines` sees it, each line ended by `\n`
+/// (CRLF and CR become LF; a missing final newline is added), followed by `block`.
+pub fn patched_yml(original: &str, block: &str) -> String {
+    let mut out = String::with_capacity(original.len() + block.len() + 1);
+    for l in java_lines(original) {
+        out.push_str(l);
+        out.push('\n');
+    }
+    out.push_str(block);
+    out
+}
+
+/// Splits like `BufferedReader.readLine`: on `\n`, `\r\n` or `\r`; no trailing empty line.
+pub fn java_lines(text: &str) -> Vec<&str> {
+    let mut lines = Vec::new();
+    let bytes = text.as_bytes();
+    let mut start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\n' => {
+                lines.push(&text[start..i]);
+                i += 1;
+                start = i;
+            }
+            b'\r' => {
+                lines.push(&text[start..i]);
+                i += if bytes.get(i + 1) == Some(&b'\n') {
+                    2
+                } else {
+                    1
+                };
+                start = i;
+            }
+            _ => i += 1,
+        }
+    }
+    if start < bytes.len() {
+        lines.push(&text[start..]);
+    }
+    lines
+}
+
+/// Formats epoch seconds as `dd-MM-yyyy HH:mm:ss` in UTC (the pattern Elasticsearch uses).
+pub fn format_timestamp(epoch_seconds: i64) -> String {
+    let days = epoch_seconds.div_euclid(86_400);
+    let secs = epoch_seconds.rem_euclid(86_400);
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{d:02}-{m:02}-{y:04} {:02}:{:02}:{:02}",
+        secs / 3600,
+        secs % 3600 / 60,
+        secs % 60
+    )
+}
+
+/// Days since 1970-01-01 to (year, month, day), proleptic Gregorian (H. Hinnant's algorithm).
+pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
