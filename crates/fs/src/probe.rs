@@ -1,0 +1,272 @@
+//! Reads the machine once and returns [`Facts`]. Writes nothing, creates nothing, locks nothing.
+
+use std::io::Read;
+use std::net::IpAddr;
+use std::path::{Path, PathBuf};
+
+use esac_core::facts::{DataDir, DataDirState, Facts, FileKind};
+use esac_settings::{Settings, SettingsError, Value};
+
+/// What the probe needs to know that is not on disk.
+pub struct ProbeInput<'a> {
+    /// `path.home`.
+    pub es_home: &'a Path,
+    /// The config directory.
+    pub config_dir: &'a Path,
+    /// Parsed `-E` options.
+    pub overrides: &'a [(String, String)],
+    /// Environment lookup (`${VAR}` placeholders, `HOSTNAME`).
+    pub env: &'a dyn Fn(&str) -> Option<String>,
+}
+
+/// Why the probe could not build the facts.
+#[derive(Debug)]
+pub enum ProbeError {
+    /// The settings are invalid (bad YAML, duplicate keys, unresolved placeholder ...).
+    Settings(SettingsError),
+    /// Reading the yml failed in a way that is not "unreadable" (e.g. it is too large).
+    Io {
+        /// The path.
+        path: PathBuf,
+        /// What happened.
+        detail: String,
+    },
+}
+
+impl std::fmt::Display for ProbeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ProbeError::Settings(e) => write!(f, "{e}"),
+            ProbeError::Io { path, detail } => {
+                write!(f, "cannot read [{}]: {detail}", path.display())
+            }
+        }
+    }
+}
+
+/// The largest `elasticsearch.yml` we read (a real one is a few KiB).
+const MAX_YML_BYTES: u64 = 256 * 1024 * 1024;
+
+/// Looks at `path` without following a final symlink; opens regular files to learn if they are
+/// readable (as root, access(2) says yes to everything, so only a real open tells).
+pub fn file_kind(path: &Path) -> FileKind {
+    match std::fs::symlink_metadata(path) {
+        Err(_) => FileKind::Missing,
+        Ok(m) if !m.file_type().is_file() => FileKind::NotRegular,
+        Ok(_) => match std::fs::File::open(path) {
+            Ok(_) => FileKind::ReadableFile,
+            Err(_) => FileKind::UnreadableFile,
+        },
+    }
+}
+
+/// Gathers the facts.
+pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
+    let yml_path = input.config_dir.join("elasticsearch.yml");
+    let yml = file_kind(&yml_path);
+    let env = input.env;
+
+    // Elasticsearch builds its settings before the checks, following a symlinked yml; the checks
+    // then look at the file itself. So read through symlinks here, and let `decide` judge `yml`.
+    let mut settings = match read_yml(&yml_path)? {
+        Some(bytes) => Settings::from_yaml_bytes(&bytes, &yml_path.display().to_string(), env)
+            .map_err(ProbeError::Settings)?,
+        None => Settings::default(),
+    };
+    settings
+        .apply_overrides(input.overrides, env)
+        .map_err(ProbeError::Settings)?;
+    let hostname = env("HOSTNAME")
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(system_hostname);
+    settings.set_default("node.name", Value::Scalar(hostname.clone()));
+    settings.set_default(
+        "path.home",
+        Value::Scalar(input.es_home.display().to_string()),
+    );
+
+    let data_paths = match settings.get_list("path.data") {
+        v if v.is_empty() => vec![input.es_home.join("data")],
+        v => v.iter().map(|p| absolutize(input.es_home, p)).collect(),
+    };
+    let data_dirs = data_paths
+        .into_iter()
+        .map(|path| DataDir {
+            state: data_dir_state(&path),
+            path,
+        })
+        .collect();
+
+    let keystore_path = input.config_dir.join("elasticsearch.keystore");
+    let keystore = file_kind(&keystore_path);
+    let (keystore_version, keystore_has_password) = match keystore {
+        FileKind::ReadableFile => peek_keystore_header(&keystore_path),
+        _ => (None, None),
+    };
+
+    Ok(Facts {
+        es_home: input.es_home.to_path_buf(),
+        config_dir: input.config_dir.to_path_buf(),
+        settings,
+        data_dirs,
+        yml,
+        keystore,
+        keystore_has_password,
+        keystore_version,
+        certs_dir_exists: std::fs::symlink_metadata(input.config_dir.join("certs")).is_ok(),
+        hostname,
+        interface_addresses: interface_addresses(),
+        es_version: es_version(input.es_home),
+    })
+}
+
+fn read_yml(path: &Path) -> Result<Option<Vec<u8>>, ProbeError> {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return Ok(None);
+    };
+    if !meta.is_file() {
+        return Ok(None);
+    }
+    let Ok(file) = std::fs::File::open(path) else {
+        return Ok(None);
+    };
+    if meta.len() > MAX_YML_BYTES {
+        return Err(ProbeError::Io {
+            path: path.to_path_buf(),
+            detail: format!("larger than {MAX_YML_BYTES} bytes"),
+        });
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    file.take(MAX_YML_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| ProbeError::Io {
+            path: path.to_path_buf(),
+            detail: e.to_string(),
+        })?;
+    Ok(Some(bytes))
+}
+
+fn absolutize(home: &Path, p: &str) -> PathBuf {
+    let p = Path::new(p);
+    if p.is_absolute() {
+        p.to_path_buf()
+    } else {
+        home.join(p)
+    }
+}
+
+/// Empty or not, from the first directory entry only: never lists the whole directory.
+fn data_dir_state(path: &Path) -> DataDirState {
+    match std::fs::metadata(path) {
+        Ok(m) if m.is_dir() => match std::fs::read_dir(path) {
+            Ok(mut it) => match it.next() {
+                None => DataDirState::Empty,
+                Some(Ok(_)) => DataDirState::NotEmpty,
+                Some(Err(e)) => DataDirState::Unlistable(e.to_string()),
+            },
+            Err(e) => DataDirState::Unlistable(e.to_string()),
+        },
+        _ => DataDirState::Absent,
+    }
+}
+
+/// Version and password flag from the first 32 bytes (Lucene header + hasPassword byte).
+fn peek_keystore_header(path: &Path) -> (Option<u32>, Option<bool>) {
+    let mut head = [0u8; 32];
+    let ok = std::fs::File::open(path)
+        .and_then(|mut f| f.read_exact(&mut head))
+        .is_ok();
+    if !ok || head[..4] != [0x3F, 0xD7, 0x6C, 0x17] {
+        return (None, None);
+    }
+    let version = u32::from_be_bytes([head[27], head[28], head[29], head[30]]);
+    let has_password = match head[31] {
+        0 => Some(false),
+        1 => Some(true),
+        _ => None,
+    };
+    (Some(version), has_password)
+}
+
+/// `gethostname(2)`, as bash sets `$HOSTNAME`.
+pub fn system_hostname() -> String {
+    nix::unistd::gethostname()
+        .ok()
+        .and_then(|h| h.into_string().ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// Addresses of every interface that is up (IPv4 and IPv6, loopback included), deduplicated,
+/// IPv4 first as Elasticsearch's `NetworkUtils` sorts them.
+pub fn interface_addresses() -> Vec<IpAddr> {
+    use nix::net::if_::InterfaceFlags;
+    let mut out: Vec<IpAddr> = Vec::new();
+    let Ok(addrs) = nix::ifaddrs::getifaddrs() else {
+        return out;
+    };
+    for a in addrs {
+        if !a.flags.contains(InterfaceFlags::IFF_UP) {
+            continue;
+        }
+        let Some(addr) = a.address else { continue };
+        let ip = if let Some(v4) = addr.as_sockaddr_in() {
+            IpAddr::V4(v4.ip())
+        } else if let Some(v6) = addr.as_sockaddr_in6() {
+            IpAddr::V6(v6.ip())
+        } else {
+            continue;
+        };
+        if !out.contains(&ip) {
+            out.push(ip);
+        }
+    }
+    out.sort_by_key(|ip| ip.is_ipv6());
+    out
+}
+
+/// `elasticsearch-X.Y.Z.jar` (optionally `-SNAPSHOT`) under `<home>/lib`.
+pub fn es_version(home: &Path) -> Option<(u32, u32, u32)> {
+    let entries = std::fs::read_dir(home.join("lib")).ok()?;
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if let Some(v) = parse_es_jar(name) {
+            return Some(v);
+        }
+    }
+    None
+}
+
+fn parse_es_jar(name: &str) -> Option<(u32, u32, u32)> {
+    let rest = name.strip_prefix("elasticsearch-")?.strip_suffix(".jar")?;
+    let rest = rest.strip_suffix("-SNAPSHOT").unwrap_or(rest);
+    let mut parts = rest.split('.');
+    let v = (
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+        parts.next()?.parse().ok()?,
+    );
+    parts.next().is_none().then_some(v)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jar_names() {
+        assert_eq!(parse_es_jar("elasticsearch-8.13.4.jar"), Some((8, 13, 4)));
+        assert_eq!(
+            parse_es_jar("elasticsearch-9.1.0-SNAPSHOT.jar"),
+            Some((9, 1, 0))
+        );
+        assert_eq!(parse_es_jar("elasticsearch-core-8.13.4.jar"), None);
+        assert_eq!(parse_es_jar("elasticsearch-x-content-8.13.4.jar"), None);
+    }
+
+    #[test]
+    fn loopback_is_listed() {
+        let addrs = interface_addresses();
+        assert!(addrs.iter().any(|a| a.is_loopback()), "{addrs:?}");
+    }
+}
