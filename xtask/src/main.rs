@@ -1,1 +1,215 @@
-fn main() {}
+//! Developer tasks: `cargo xtask <task>`.
+//!
+//! - `demo`: lay out a fresh Elasticsearch-style home under `target/demo/` and run es-autoconf on it.
+//! - `deps`: install what the test suite needs (a JDK, openssl, Python `cryptography` and `bcrypt`,
+//!   setpriv) when missing; apt-get and pip only.
+//! - `test`: `deps`, then `cargo test --workspace`.
+//! - `fuzz [--seconds N]`: run every cargo-fuzz target for N seconds (needs a nightly toolchain).
+//! - `ci`: what `.ci/run` runs: fmt check, clippy, test, fuzz smoke.
+//!
+//! Only `std`: this crate must build in seconds.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+
+type Result<T = ()> = std::result::Result<T, String>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let task = args.first().map(String::as_str).unwrap_or("help");
+    let rest = &args[args.len().min(1)..];
+    let result = match task {
+        "demo" => demo(),
+        "deps" => deps(),
+        "test" => deps().and_then(|()| cargo(&["test", "--workspace", "--locked"])),
+        "fuzz" => fuzz(seconds(rest, 60)),
+        "ci" => ci(),
+        _ => {
+            eprintln!("usage: cargo xtask <demo|deps|test|fuzz [--seconds N]|ci>");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("xtask {task}: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn seconds(rest: &[String], default: u64) -> u64 {
+    rest.iter()
+        .position(|a| a == "--seconds")
+        .and_then(|i| rest.get(i + 1))
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+}
+
+fn cargo_bin() -> String {
+    std::env::var("CARGO").unwrap_or_else(|_| "cargo".into())
+}
+
+fn run(cmd: &mut Command) -> Result {
+    eprintln!("$ {cmd:?}");
+    let status = cmd.status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("{cmd:?} failed with {status}"))
+    }
+}
+
+fn cargo(args: &[&str]) -> Result {
+    run(Command::new(cargo_bin()).args(args).current_dir(root()))
+}
+
+fn have(cmd: &str, arg: &str) -> bool {
+    Command::new(cmd).arg(arg).output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+fn python_has(module: &str) -> bool {
+    Command::new("python3").args(["-c", &format!("import {module}")]).output().map(|o| o.status.success()).unwrap_or(false)
+}
+
+/// Installs the outside tools the tests use, only when missing.
+fn deps() -> Result {
+    let mut apt: Vec<&str> = Vec::new();
+    if !have("keytool", "-help") || !have("javac", "-version") {
+        apt.push("openjdk-17-jdk-headless");
+    }
+    if !have("openssl", "version") {
+        apt.push("openssl");
+    }
+    if !have("setpriv", "--version") {
+        apt.push("util-linux");
+    }
+    if !have("python3", "--version") {
+        apt.extend(["python3", "python3-pip"]);
+    }
+    if !apt.is_empty() {
+        run(Command::new("apt-get").arg("update").arg("-q"))?;
+        run(Command::new("apt-get")
+            .args(["install", "-y", "-q", "--no-install-recommends"])
+            .args(&apt)
+            .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    }
+    let mut pip: Vec<&str> = Vec::new();
+    if !python_has("cryptography") {
+        pip.push("cryptography");
+    }
+    if !python_has("bcrypt") {
+        pip.push("bcrypt");
+    }
+    if !pip.is_empty() {
+        run(Command::new("python3").args(["-m", "pip", "install", "-q"]).args(&pip))?;
+    }
+    Ok(())
+}
+
+const STOCK_YML: &str = "# ======================== Elasticsearch Configuration =========================
+#
+# NOTE: Elasticsearch comes with reasonable defaults for most settings.
+#
+# ---------------------------------- Cluster -----------------------------------
+#
+#cluster.name: my-application
+#
+# ------------------------------------ Node ------------------------------------
+#
+#node.name: node-1
+#
+# ---------------------------------- Network -----------------------------------
+#
+#network.host: 192.168.0.1
+#
+#http.port: 9200
+";
+
+/// A fresh home in `target/demo/es-home`, then dry run, real run, and a look at the result.
+fn demo() -> Result {
+    cargo(&["build", "--quiet", "--release", "--bin", "es-autoconf"])?;
+    let root = root();
+    let bin = root.join("target/release/es-autoconf");
+    let home = root.join("target/demo/es-home");
+    if home.exists() {
+        std::fs::remove_dir_all(&home).map_err(|e| format!("cannot clear {}: {e}", home.display()))?;
+    }
+    let config = home.join("config");
+    std::fs::create_dir_all(&config).map_err(|e| format!("cannot create {}: {e}", config.display()))?;
+    std::fs::create_dir_all(home.join("data")).map_err(|e| format!("cannot create data dir: {e}"))?;
+    std::fs::write(config.join("elasticsearch.yml"), STOCK_YML).map_err(|e| format!("cannot write yml: {e}"))?;
+    println!("== Fresh Elasticsearch home: {}\n", home.display());
+
+    println!("== es-autoconf init --dry-run\n");
+    let es = || {
+        let mut c = Command::new(&bin);
+        c.env("ES_HOME", &home).env_remove("ES_PATH_CONF");
+        c
+    };
+    run(es().args(["init", "--dry-run"]))?;
+
+    println!("\n== es-autoconf init\n");
+    let status = es().arg("init").status().map_err(|e| e.to_string())?;
+    println!("\n(exit status {})", status.code().unwrap_or(-1));
+    if !status.success() {
+        return Err("init did not succeed".into());
+    }
+    println!("\n== What was written\n");
+    let _ = run(Command::new("ls").args(["-la"]).arg(&config).arg(config.join("certs")));
+    println!("\n== es-autoconf keystore list\n");
+    let _ = run(es().args(["keystore", "list"]));
+    println!("\n== openssl verify -CAfile certs/http_ca.crt (the CA verifies itself)\n");
+    let _ = run(Command::new("openssl").arg("verify").arg("-CAfile").arg(config.join("certs/http_ca.crt")).arg(config.join("certs/http_ca.crt")));
+    println!("\n== A second run leaves the node as it is\n");
+    let status = es().arg("init").status().map_err(|e| e.to_string())?;
+    println!("(exit status {}: Elasticsearch's NOOP)", status.code().unwrap_or(-1));
+    Ok(())
+}
+
+fn fuzz(seconds: u64) -> Result {
+    let root = root();
+    let nightly = have("cargo", "+nightly") || Command::new("rustup").args(["run", "nightly", "rustc", "--version"]).output().map(|o| o.status.success()).unwrap_or(false);
+    if !nightly {
+        return Err("cargo fuzz needs a nightly toolchain (rustup toolchain list); the fuzz bodies also run as unit tests".into());
+    }
+    if !have("cargo-fuzz", "--version") && !Command::new("cargo").args(["+nightly", "fuzz", "--version"]).output().map(|o| o.status.success()).unwrap_or(false) {
+        run(Command::new(cargo_bin()).args(["install", "cargo-fuzz", "--locked"]))?;
+    }
+    let mut found = false;
+    for krate in std::fs::read_dir(root.join("crates")).map_err(|e| e.to_string())?.flatten() {
+        let fuzz_dir = krate.path().join("fuzz");
+        let targets = fuzz_dir.join("fuzz_targets");
+        let Ok(entries) = std::fs::read_dir(&targets) else { continue };
+        for t in entries.flatten() {
+            let name = t.path().file_stem().and_then(|s| s.to_str()).map(str::to_owned).unwrap_or_default();
+            found = true;
+            run(Command::new("cargo")
+                .args(["+nightly", "fuzz", "run", &name, "--", &format!("-max_total_time={seconds}")])
+                .current_dir(&fuzz_dir))?;
+        }
+    }
+    if !found {
+        eprintln!("no fuzz targets found");
+    }
+    Ok(())
+}
+
+fn ci() -> Result {
+    cargo(&["fmt", "--all", "--check"])?;
+    cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    deps()?;
+    cargo(&["test", "--workspace", "--locked"])?;
+    match fuzz(10) {
+        Ok(()) => Ok(()),
+        Err(e) if e.contains("nightly") => {
+            eprintln!("fuzz smoke skipped: {e}");
+            Ok(())
+        }
+        Err(e) => Err(e),
+    }
+}
