@@ -1,1 +1,227 @@
 //! Keys, certificates and PKCS#12 stores as Elasticsearch's auto-configuration writes them.
+//!
+//! The flow is plan → keys → certificates → files:
+//!
+//! 1. [`CertPlan`] describes what would be generated (subjects, SANs, validity, key type). It is
+//!    pure data built from [`PkiParams`] and the caller's `now`; `--dry-run` stops here and never
+//!    initialises aws-lc-rs.
+//! 2. A [`KeySource`] supplies the keys: [`AwsLcKeySource`] for real runs, [`PoolKeySource`] for
+//!    tests. [`generate`] asks for the four keys in parallel.
+//! 3. The certificates are signed (modules `cert` and `ext` reproduce `CertGenUtils`), and the result is
+//!    a [`Material`], which encodes `transport.p12`, `http.p12` and `http_ca.crt` on demand.
+//!
+//! Architecture invariant: this crate reads no clock and no environment. `now` is a parameter;
+//! the only file access is [`PoolKeySource::load`], for tests and benchmarks.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod cert;
+mod error;
+mod ext;
+mod keys;
+mod p12;
+mod password;
+pub mod pem;
+mod plan;
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use esac_secret::Secret;
+
+pub use cert::{cert_is_ca, CertifiedKey};
+pub use error::{Error, Result};
+pub use keys::{AwsLcKeySource, KeySource, PoolKeySource, PrivateKey};
+pub use p12::{
+    read_p12, P12Contents, P12KeyEntry, P12TrustedCert, HTTP_ALIAS, HTTP_CA_ALIAS, TRANSPORT_ALIAS,
+    TRANSPORT_CA_ALIAS,
+};
+pub use password::{new_store_password, store_password_from_bytes};
+pub use plan::{
+    CertPlan, CertRole, CertSpec, ExtKeyUsage, IssuerRef, KeyType, KeyUsageBit, PkiParams,
+    SanEntry, SanInputs, UnknownKeyType, HTTP_CA_CN, HTTP_CA_DAYS, HTTP_DAYS, TRANSPORT_CA_CN,
+    TRANSPORT_DAYS,
+};
+
+/// The generated (or received) TLS material of one node.
+#[derive(Clone, Debug)]
+pub struct Material {
+    http_ca: CertifiedKey,
+    http: CertifiedKey,
+    transport: CertifiedKey,
+    transport_ca_cert: Vec<u8>,
+    epoch_millis: i64,
+}
+
+impl Material {
+    /// `certs/transport.p12`, encrypted with `password` (store and key password alike).
+    pub fn transport_p12(&self, password: &Secret) -> Result<Vec<u8>> {
+        p12::transport_p12(
+            &self.transport,
+            &self.transport_ca_cert,
+            password,
+            self.epoch_millis,
+        )
+    }
+
+    /// `certs/http.p12`, encrypted with `password` (store and key password alike).
+    pub fn http_p12(&self, password: &Secret) -> Result<Vec<u8>> {
+        p12::http_p12(&self.http_ca, &self.http, password, self.epoch_millis)
+    }
+
+    /// `certs/http_ca.crt`: PEM of the HTTP CA certificate.
+    pub fn http_ca_pem(&self) -> String {
+        self.http_ca.cert_pem()
+    }
+
+    /// Lowercase hex SHA-256 of the HTTP CA certificate's DER (the enrollment token's `fgr`).
+    pub fn http_ca_fingerprint(&self) -> String {
+        sha256_hex(self.http_ca.cert_der())
+    }
+
+    /// The HTTP CA certificate and key.
+    pub fn http_ca(&self) -> &CertifiedKey {
+        &self.http_ca
+    }
+
+    /// The node's HTTP certificate and key.
+    pub fn http(&self) -> &CertifiedKey {
+        &self.http
+    }
+
+    /// The node's transport certificate and key.
+    pub fn transport(&self) -> &CertifiedKey {
+        &self.transport
+    }
+
+    /// The transport CA certificate, DER (its key is not kept, as in Elasticsearch).
+    pub fn transport_ca_cert_der(&self) -> &[u8] {
+        &self.transport_ca_cert
+    }
+}
+
+/// What an enrolling node receives from the cluster (`GET _security/enroll/node`, spec 7.3).
+#[derive(Clone, Debug)]
+pub struct Received {
+    /// `http_ca_key` + `http_ca_cert`.
+    pub http_ca: CertifiedKey,
+    /// `transport_key` + `transport_cert` (shared by every node).
+    pub transport: CertifiedKey,
+    /// `transport_ca_cert`, DER.
+    pub transport_ca_cert: Vec<u8>,
+}
+
+impl Received {
+    /// Checks and pairs the base64-decoded DER values of the enrollment response.
+    pub fn from_der(
+        http_ca_key: Secret,
+        http_ca_cert: &[u8],
+        transport_key: Secret,
+        transport_cert: &[u8],
+        transport_ca_cert: &[u8],
+    ) -> Result<Received> {
+        cert::parse(transport_ca_cert)?;
+        Ok(Received {
+            http_ca: CertifiedKey::from_der(http_ca_key, http_ca_cert)?,
+            transport: CertifiedKey::from_der(transport_key, transport_cert)?,
+            transport_ca_cert: transport_ca_cert.to_vec(),
+        })
+    }
+}
+
+/// Initial node: generates the four keys (in parallel) and certificates of spec 2.2.
+pub fn generate(params: &PkiParams, keys: &dyn KeySource, now: SystemTime) -> Result<Material> {
+    let plan = CertPlan::initial(params, now);
+    let spec = |role| {
+        plan.get(role)
+            .ok_or_else(|| Error::Certificate(format!("the plan has no {role}")))
+    };
+    let (transport_ca, transport, http_ca, http) = (
+        spec(CertRole::TransportCa)?,
+        spec(CertRole::Transport)?,
+        spec(CertRole::HttpCa)?,
+        spec(CertRole::Http)?,
+    );
+    let [k_transport_ca, k_transport, k_http_ca, k_http] = generate_keys(
+        keys,
+        [
+            transport_ca.key_type,
+            transport.key_type,
+            http_ca.key_type,
+            http.key_type,
+        ],
+    )?;
+
+    let transport_ca = cert::issue(transport_ca, &k_transport_ca, None, &cert::random_serial()?)?;
+    let transport = cert::issue(
+        transport,
+        &k_transport,
+        Some(&transport_ca),
+        &cert::random_serial()?,
+    )?;
+    let http_ca = cert::issue(http_ca, &k_http_ca, None, &cert::random_serial()?)?;
+    let http = cert::issue(http, &k_http, Some(&http_ca), &cert::random_serial()?)?;
+    Ok(Material {
+        http_ca,
+        http,
+        transport,
+        transport_ca_cert: transport_ca.cert_der().to_vec(),
+        epoch_millis: epoch_millis(now),
+    })
+}
+
+/// Enrolling node: generates only the HTTP key and certificate, signed by the received HTTP CA;
+/// everything else is the cluster's (spec 7.5).
+pub fn generate_enrolled(
+    params: &PkiParams,
+    received: &Received,
+    keys: &dyn KeySource,
+    now: SystemTime,
+) -> Result<Material> {
+    let plan = CertPlan::enrollment(params, now);
+    let spec = plan
+        .get(CertRole::Http)
+        .ok_or_else(|| Error::Certificate("the plan has no HTTP certificate".to_owned()))?;
+    let key = keys.generate(spec.key_type)?;
+    let http = cert::issue(spec, &key, Some(&received.http_ca), &cert::random_serial()?)?;
+    Ok(Material {
+        http_ca: received.http_ca.clone(),
+        http,
+        transport: received.transport.clone(),
+        transport_ca_cert: received.transport_ca_cert.clone(),
+        epoch_millis: epoch_millis(now),
+    })
+}
+
+/// Asks `keys` for every key at once, one thread each: RSA-4096 generation is the slow part
+/// (seconds) and the four keys are independent.
+fn generate_keys<const N: usize>(
+    keys: &dyn KeySource,
+    types: [KeyType; N],
+) -> Result<[PrivateKey; N]> {
+    let results: Vec<Result<PrivateKey>> = std::thread::scope(|scope| {
+        let handles: Vec<_> = types
+            .iter()
+            .map(|kt| scope.spawn(move || keys.generate(*kt)))
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or(Err(Error::ThreadPanicked)))
+            .collect()
+    });
+    let keys: Vec<PrivateKey> = results.into_iter().collect::<Result<_>>()?;
+    keys.try_into()
+        .map_err(|_| Error::Certificate("key count mismatch".to_owned()))
+}
+
+/// Lowercase hex SHA-256 of `der` (the fingerprint format of Elasticsearch's enrollment tokens).
+pub fn sha256_hex(der: &[u8]) -> String {
+    let digest = aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA256, der);
+    digest.as_ref().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn epoch_millis(now: SystemTime) -> i64 {
+    now.duration_since(UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX - 16))
+        .unwrap_or(0)
+}
