@@ -76,6 +76,15 @@ pub struct InitArgs {
     /// elasticsearch.keystore format to write (5 for Elasticsearch 8.0-8.13, 6 from 8.14)
     #[arg(long, value_parser = ["5", "6"])]
     pub keystore_format: Option<String>,
+
+    /// Generate the `elastic` password even without a terminal and write it, with the CA
+    /// fingerprint, to this new file (mode 0600, JSON); fails if the file exists
+    #[arg(long, value_name = "PATH")]
+    pub credentials_file: Option<PathBuf>,
+
+    /// Give this group to every file and directory written (packages use `elasticsearch`)
+    #[arg(long, value_name = "NAME")]
+    pub group: Option<String>,
 }
 
 /// Key types offered by `--key-type`.

@@ -1,10 +1,17 @@
 //! `es-autoconf init`: probe, decide, plan; print the plan (`--dry-run`) or apply it.
 
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::io::{IsTerminal, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use esac_core::render::{plan_text, Outcome, ReasonOut, Report};
-use esac_core::{decide, plan, Decision, EsExit, KeyType, Level, Mode, PlanOptions, UserError};
-use esac_fs::{probe, ProbeError, ProbeInput};
+use esac_core::{
+    decide, plan, Decision, EsExit, Facts, KeyType, Level, Mode, Plan, PlanOptions, UserError,
+};
+use esac_fs::{probe, ProbeError, ProbeInput, Recovery};
+use esac_keystore::PasswordSource;
+use esac_secret::Secret;
 
 use crate::cli::{Format, GlobalArgs, InitArgs, KeyTypeArg};
 use crate::paths::Paths;
@@ -19,65 +26,131 @@ fn key_type(arg: KeyTypeArg) -> KeyType {
     }
 }
 
+fn pki_key_type(k: KeyType) -> esac_pki::KeyType {
+    match k {
+        KeyType::Rsa2048 => esac_pki::KeyType::Rsa2048,
+        KeyType::Rsa3072 => esac_pki::KeyType::Rsa3072,
+        KeyType::Rsa4096 => esac_pki::KeyType::Rsa4096,
+        KeyType::EcdsaP256 => esac_pki::KeyType::EcdsaP256,
+        KeyType::EcdsaP384 => esac_pki::KeyType::EcdsaP384,
+    }
+}
+
 fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
 
-/// Prints an error in the chosen format and returns its exit status.
-fn fail(
-    global: &GlobalArgs,
-    paths: Option<&Paths>,
-    code: &str,
-    err: UserError,
+struct Out<'a> {
+    global: &'a GlobalArgs,
+    paths: &'a Paths,
     dry_run: bool,
-) -> EsExit {
-    match (global.format, paths) {
-        (Format::Json, Some(p)) => {
-            let report = Report {
-                version: 1,
-                decision: Outcome::Error,
-                exit_code: err.exit.code(),
-                dry_run,
-                reason: ReasonOut {
-                    code: code.into(),
-                    message: err.message.clone(),
-                },
-                es_home: &p.es_home,
-                config_dir: &p.config_dir,
-                plan: None,
-                http_ca_fingerprint: None,
-                notes: vec![],
-            };
-            print_json(&report);
-            eprintln!("ERROR: {}", err.message);
-        }
-        _ => eprintln!("ERROR: {}", err.message),
-    }
-    err.exit
+    notes: Vec<String>,
 }
 
-fn print_json(report: &Report<'_>) {
-    match serde_json::to_string_pretty(report) {
-        Ok(s) => println!("{s}"),
-        Err(e) => eprintln!("ERROR: cannot render JSON: {e}"),
+impl Out<'_> {
+    fn report(
+        &self,
+        decision: Outcome,
+        exit: EsExit,
+        code: &str,
+        message: &str,
+        plan: Option<&Plan>,
+        fpr: Option<String>,
+    ) {
+        let report = Report {
+            version: 1,
+            decision,
+            exit_code: exit.code(),
+            dry_run: self.dry_run,
+            reason: ReasonOut {
+                code: code.into(),
+                message: message.into(),
+            },
+            es_home: &self.paths.es_home,
+            config_dir: &self.paths.config_dir,
+            plan,
+            http_ca_fingerprint: fpr,
+            notes: self.notes.clone(),
+        };
+        match serde_json::to_string_pretty(&report) {
+            Ok(s) => println!("{s}"),
+            Err(e) => eprintln!("ERROR: cannot render JSON: {e}"),
+        }
+    }
+
+    /// Prints an error in the chosen format and returns its exit status.
+    fn fail(&self, code: &str, err: UserError) -> EsExit {
+        if self.global.format == Format::Json {
+            self.report(Outcome::Error, err.exit, code, &err.message, None, None);
+        }
+        eprintln!("ERROR: {}", err.message);
+        err.exit
+    }
+
+    fn note(&mut self, text: String) {
+        if self.global.format == Format::Text && !self.global.silent {
+            eprintln!("{text}");
+        }
+        self.notes.push(text);
     }
 }
 
 /// Runs `init`.
 pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<EsExit, UserError> {
     let paths = Paths::resolve(global)?;
+    let mut out = Out {
+        global,
+        paths: &paths,
+        dry_run: args.dry_run,
+        notes: Vec::new(),
+    };
     let overrides = match esac_settings::parse_overrides(&args.settings) {
         Ok(o) => o,
-        Err(e) => {
-            return Ok(fail(
-                global,
-                Some(&paths),
-                "usage",
-                UserError::new(EsExit::Usage, e.to_string()),
-                args.dry_run,
-            ))
-        }
+        Err(e) => return Ok(out.fail("usage", UserError::new(EsExit::Usage, e.to_string()))),
     };
+
+    // A real run holds the config directory for its whole duration, and first finishes or undoes a
+    // run that was killed. A dry run takes no lock and changes nothing.
+    let _lock = if args.dry_run || !paths.config_dir.is_dir() {
+        None
+    } else {
+        let lock = esac_fs::lock_dir(&paths.config_dir, Duration::from_secs(120), || {
+            eprintln!(
+                "waiting for another es-autoconf run on [{}] to finish",
+                paths.config_dir.display()
+            );
+        })
+        .map_err(|e| {
+            UserError::new(
+                EsExit::IoError,
+                format!("cannot lock [{}]: {e}", paths.config_dir.display()),
+            )
+        })?;
+        let Some(lock) = lock else {
+            return Ok(out.fail(
+                "locked",
+                UserError::new(
+                    EsExit::TempFailure,
+                    format!("another es-autoconf run is still configuring [{}]; try again when it has finished", paths.config_dir.display()),
+                ),
+            ));
+        };
+        match esac_fs::recover(&paths.config_dir) {
+            Ok(Recovery::Nothing) => {}
+            Ok(Recovery::Completed(e)) => out.note(format!("found an interrupted run (epoch {e}) that had finished writing; removed its leftovers")),
+            Ok(Recovery::RolledBack(e)) => {
+                out.note(format!("found an interrupted run (epoch {e}); restored the configuration it had started to change"))
+            }
+            Err(e) => {
+                return Ok(out.fail(
+                    "recovery_failed",
+                    UserError::new(EsExit::IoError, format!("cannot recover from an interrupted run in [{}]: {e}", paths.config_dir.display())),
+                ))
+            }
+        }
+        Some(lock)
+    };
+
     let input = ProbeInput {
         es_home: &paths.es_home,
         config_dir: &paths.config_dir,
@@ -92,91 +165,308 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<EsExit, UserError> {
                 ProbeError::Settings(_) => EsExit::Config,
                 ProbeError::Io { .. } => EsExit::IoError,
             };
-            return Ok(fail(
-                global,
-                Some(&paths),
-                "invalid_settings",
-                UserError::new(exit, e.to_string()),
-                args.dry_run,
-            ));
+            return Ok(out.fail("invalid_settings", UserError::new(exit, e.to_string())));
         }
     };
+    if args.dry_run
+        && esac_fs::journal::Journal::read(&paths.config_dir)
+            .ok()
+            .flatten()
+            .is_some()
+    {
+        out.note("an interrupted es-autoconf run left a journal; a real run will first finish or undo it".into());
+    }
     let mode = Mode::Initial;
-    match decide(&facts, mode) {
-        Decision::Skip(skip) => {
-            match global.format {
-                Format::Json => print_json(&Report {
-                    version: 1,
-                    decision: Outcome::Skip,
-                    exit_code: skip.exit.code(),
-                    dry_run: args.dry_run,
-                    reason: ReasonOut {
-                        code: skip.code.as_str().into(),
-                        message: skip.message.clone(),
-                    },
-                    es_home: &paths.es_home,
-                    config_dir: &paths.config_dir,
-                    plan: None,
-                    http_ca_fingerprint: None,
-                    notes: vec![],
-                }),
-                Format::Text => {
-                    // Elasticsearch hides VERBOSE skip messages unless -v; an explicit `init` says
-                    // why it did nothing unless asked to be silent (silent skips are a top
-                    // complaint about the built-in auto-configuration).
-                    let show = !global.silent || (skip.level == Level::Verbose && global.verbose);
-                    if show {
-                        if args.dry_run {
-                            println!("Decision: skip (exit {})", skip.exit);
-                        }
-                        println!("{}", skip.message);
-                    }
+    let skip = match decide(&facts, mode) {
+        Decision::Skip(skip) => skip,
+        Decision::Proceed => return configure(&mut out, args, &facts, mode),
+    };
+    match global.format {
+        Format::Json => out.report(
+            Outcome::Skip,
+            skip.exit,
+            skip.code.as_str(),
+            &skip.message,
+            None,
+            None,
+        ),
+        Format::Text => {
+            // Elasticsearch hides VERBOSE skip messages unless -v; an explicit `init` says why it
+            // did nothing unless asked to be silent (silent skips are a top complaint).
+            let show = !global.silent || (skip.level == Level::Verbose && global.verbose);
+            if show {
+                if args.dry_run {
+                    println!("Decision: skip (exit {})", skip.exit);
                 }
+                println!("{}", skip.message);
             }
-            Ok(skip.exit)
-        }
-        Decision::Proceed => {
-            let now = SystemTime::now()
-                .duration_since(UNIX_EPOCH)
-                .map(|d| d.as_secs() as i64)
-                .unwrap_or(0);
-            let opts = PlanOptions {
-                now,
-                key_type: key_type(args.key_type),
-                keystore_format: args.keystore_format.as_deref().and_then(|v| v.parse().ok()),
-                generate_password: false,
-                enrollment: None,
-            };
-            let plan = plan(&facts, mode, &opts);
-            if args.dry_run {
-                match global.format {
-                    Format::Json => print_json(&Report {
-                        version: 1,
-                        decision: Outcome::Configure,
-                        exit_code: 0,
-                        dry_run: true,
-                        reason: ReasonOut {
-                            code: "configure".into(),
-                            message: "the node is new and unconfigured: security would be auto-configured".into(),
-                        },
-                        es_home: &paths.es_home,
-                        config_dir: &paths.config_dir,
-                        plan: Some(&plan),
-                        http_ca_fingerprint: None,
-                        notes: vec!["dry run: nothing was written".into()],
-                    }),
-                    Format::Text => {
-                        println!("Decision: configure (exit 0)");
-                        println!("Dry run: nothing was written.\n");
-                        print!("{}", plan_text(&plan));
-                    }
-                }
-                return Ok(EsExit::Ok);
-            }
-            Err(UserError::new(
-                EsExit::CodeError,
-                "applying the plan is not implemented yet; nothing was changed (use --dry-run to see the plan)",
-            ))
         }
     }
+    Ok(skip.exit)
+}
+
+fn configure(
+    out: &mut Out<'_>,
+    args: &InitArgs,
+    facts: &Facts,
+    mode: Mode,
+) -> Result<EsExit, UserError> {
+    let now = SystemTime::now();
+    let epoch = now
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    let tty = std::io::stdout().is_terminal();
+    let opts = PlanOptions {
+        now: epoch,
+        key_type: key_type(args.key_type),
+        keystore_format: args.keystore_format.as_deref().and_then(|v| v.parse().ok()),
+        generate_password: tty || args.credentials_file.is_some(),
+        enrollment: None,
+    };
+    let plan = plan(facts, mode, &opts);
+    if args.dry_run {
+        out.notes.push("dry run: nothing was written".into());
+        match out.global.format {
+            Format::Json => out.report(
+                Outcome::Configure,
+                EsExit::Ok,
+                "configure",
+                "the node is new and unconfigured: security would be auto-configured",
+                Some(&plan),
+                None,
+            ),
+            Format::Text => {
+                println!("Decision: configure (exit 0)");
+                println!("Dry run: nothing was written.\n");
+                print!("{}", plan_text(&plan));
+                let channel = match (&args.credentials_file, tty) {
+                    (Some(p), _) => format!("written to the new file {} (mode 0600)", p.display()),
+                    (None, true) => "shown once on this terminal".into(),
+                    (None, false) => "none generated (no terminal); set it later with bin/elasticsearch-reset-password -u elastic".into(),
+                };
+                println!("\nelastic password: {channel}");
+            }
+        }
+        return Ok(EsExit::Ok);
+    }
+
+    let gid = match &args.group {
+        None => None,
+        Some(name) => match nix::unistd::Group::from_name(name) {
+            Ok(Some(g)) => Some(g.gid.as_raw()),
+            _ => {
+                return Ok(out.fail(
+                    "usage",
+                    UserError::new(EsExit::Usage, format!("unknown group [{name}]")),
+                ))
+            }
+        },
+    };
+    let keystore_password = if facts.keystore_has_password == Some(true) {
+        let source = PasswordSource::from_passphrase_file_var(std::env::var_os(
+            "ES_KEYSTORE_PASSPHRASE_FILE",
+        ));
+        match source.read() {
+            Ok(p) => p,
+            Err(e) => {
+                return Ok(out.fail(
+                    "keystore_password",
+                    UserError::new(EsExit::DataError, e.to_string()),
+                ))
+            }
+        }
+    } else {
+        Secret::default()
+    };
+    // The credentials file is created (empty, 0600, never replacing anything) before any change,
+    // so a run never ends with a password that cannot be delivered.
+    let creds = match &args.credentials_file {
+        None => None,
+        Some(p) => match create_credentials_file(p) {
+            Ok(f) => Some((p.clone(), f)),
+            Err(e) => return Ok(out.fail("credentials_file", e)),
+        },
+    };
+    let elastic_password = if opts.generate_password {
+        match esac_fs::credentials::generate_elastic_password() {
+            Ok(p) => Some(p),
+            Err(e) => {
+                return Ok(out.fail("random", UserError::new(EsExit::CodeError, e.to_string())))
+            }
+        }
+    } else {
+        None
+    };
+    let keys = key_source()?;
+    let s = &facts.settings;
+    let mut publish_hosts = s.get_list("network.publish_host");
+    publish_hosts.extend(s.get_list("http.publish_host"));
+    let request = esac_fs::ApplyRequest {
+        plan: &plan,
+        config_dir: &facts.config_dir,
+        pki: esac_pki::PkiParams {
+            node_name: plan.node_name.clone(),
+            san: esac_pki::SanInputs {
+                interface_addresses: facts.interface_addresses.clone(),
+                hostname: facts.hostname.clone(),
+                publish_hosts,
+            },
+            key_type: pki_key_type(opts.key_type),
+        },
+        keys: keys.as_ref(),
+        now,
+        keystore_password,
+        elastic_password: elastic_password.clone(),
+        gid,
+    };
+    let applied = match esac_fs::apply(&request) {
+        Ok(a) => a,
+        Err(e) => {
+            if let Some((p, _)) = &creds {
+                let _ = std::fs::remove_file(p);
+            }
+            return Ok(out.fail("apply_failed", e));
+        }
+    };
+    let fpr = applied.http_ca_fingerprint;
+    let ca_path = plan.certs_dir.join("http_ca.crt");
+    if let Some((path, file)) = creds {
+        if let Some(pw) = &elastic_password {
+            if let Err(e) = write_credentials(file, pw, &fpr) {
+                return Ok(out.fail(
+                    "credentials_file",
+                    UserError::new(
+                        EsExit::IoError,
+                        format!("security is configured, but writing [{}] failed: {e}; set the password with bin/elasticsearch-reset-password -u elastic", path.display()),
+                    ),
+                ));
+            }
+        }
+        out.notes.push(format!(
+            "the elastic password and CA fingerprint were written to {}",
+            path.display()
+        ));
+    }
+    match out.global.format {
+        Format::Json => out.report(
+            Outcome::Configure,
+            EsExit::Ok,
+            "configure",
+            "security auto-configuration is complete",
+            Some(&plan),
+            Some(fpr),
+        ),
+        Format::Text => {
+            if let (true, Some(pw)) = (tty, &elastic_password) {
+                print_banner(pw, &fpr, &ca_path);
+            } else if !out.global.silent {
+                eprintln!("Security auto-configuration is complete: TLS is configured for the HTTP and transport layers.");
+                eprintln!("HTTP CA certificate SHA-256 fingerprint: {fpr}");
+                eprintln!("HTTP CA certificate: {}", ca_path.display());
+                match &args.credentials_file {
+                    Some(p) => eprintln!("The elastic user's password is in {} (mode 0600).", p.display()),
+                    None => eprintln!(
+                        "No password was generated for the elastic user (standard output is not a terminal).\nSet one once the node runs: bin/elasticsearch-reset-password -u elastic\n(or run es-autoconf init with --credentials-file PATH to receive one without a terminal)"
+                    ),
+                }
+            }
+        }
+    }
+    Ok(EsExit::Ok)
+}
+
+/// Real key generation, or (debug builds only) the committed test key pool named by
+/// `ESAC_TEST_KEY_POOL`, so the test suite does not spend seconds generating RSA keys.
+fn key_source() -> Result<Box<dyn esac_pki::KeySource>, UserError> {
+    #[cfg(debug_assertions)]
+    if let Some(dir) = std::env::var_os("ESAC_TEST_KEY_POOL") {
+        let pool = esac_pki::PoolKeySource::load(Path::new(&dir)).map_err(|e| {
+            UserError::new(
+                EsExit::CodeError,
+                format!("cannot load the test key pool: {e}"),
+            )
+        })?;
+        return Ok(Box::new(pool));
+    }
+    Ok(Box::new(esac_pki::AwsLcKeySource))
+}
+
+fn create_credentials_file(path: &Path) -> Result<std::fs::File, UserError> {
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .map_err(|e| {
+            let exit = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                EsExit::CantCreate
+            } else {
+                EsExit::CantCreate
+            };
+            UserError::new(
+                exit,
+                format!(
+                    "cannot create the credentials file [{}]: {e}; it must not exist yet",
+                    path.display()
+                ),
+            )
+        })
+}
+
+fn write_credentials(
+    mut file: std::fs::File,
+    password: &Secret,
+    fingerprint: &str,
+) -> std::io::Result<()> {
+    let pw = password.expose_str().unwrap_or_default();
+    let text = serde_json::json!({
+        "username": "elastic",
+        "password": pw,
+        "http_ca_fingerprint": fingerprint,
+    });
+    let mut bytes = zeroize::Zeroizing::new(serde_json::to_vec_pretty(&text).unwrap_or_default());
+    bytes.push(b'\n');
+    file.write_all(&bytes)?;
+    file.sync_all()
+}
+
+/// The one place a secret is printed: only called when standard output is a terminal.
+fn print_banner(password: &Secret, fingerprint: &str, ca: &PathBuf) {
+    let pw = password.expose_str().unwrap_or_default();
+    let rule = "━".repeat(78);
+    let mut o = std::io::stdout().lock();
+    let _ = writeln!(o, "\n{rule}");
+    let _ = writeln!(
+        o,
+        "✅ Elasticsearch security features have been automatically configured!"
+    );
+    let _ = writeln!(
+        o,
+        "✅ Authentication is enabled and cluster connections are encrypted.\n"
+    );
+    let _ = writeln!(o, "ℹ️  Password for the elastic user (reset with `bin/elasticsearch-reset-password -u elastic`):");
+    let _ = writeln!(o, "  \x1b[1m{pw}\x1b[22m\n");
+    let _ = writeln!(o, "ℹ️  HTTP CA certificate SHA-256 fingerprint:");
+    let _ = writeln!(o, "  {fingerprint}\n");
+    let _ = writeln!(o, "ℹ️  HTTP CA certificate: {}", ca.display());
+    let _ = writeln!(o, "ℹ️  Once the node runs, try:");
+    let _ = writeln!(
+        o,
+        "  curl --cacert {} -u elastic https://localhost:9200\n",
+        ca.display()
+    );
+    let _ = writeln!(
+        o,
+        "ℹ️  Configure Kibana to use this cluster, once the node runs:"
+    );
+    let _ = writeln!(
+        o,
+        "• Create an enrollment token: bin/elasticsearch-create-enrollment-token -s kibana"
+    );
+    let _ = writeln!(
+        o,
+        "• Paste it into Kibana in your browser (valid for 30 minutes)."
+    );
+    let _ = writeln!(o, "{rule}\n");
 }

@@ -1,0 +1,40 @@
+//! Test-only failure injection: `ESAC_FAILPOINT=<step>` makes that step fail with an I/O error;
+//! `ESAC_FAILPOINT=abort:<step>` kills the process there (as SIGKILL or a power loss would).
+//! Compiled out of release builds.
+
+use std::io;
+
+/// Every step name, in execution order (tests iterate over them).
+pub const STEPS: &[&str] = &[
+    "journal",
+    "staging_dir",
+    "owner_check",
+    "generate",
+    "write_http_ca",
+    "keystore_backup",
+    "keystore_open",
+    "write_transport_p12",
+    "write_http_p12",
+    "keystore_save",
+    "move_certs",
+    "rename_staging",
+    "write_yml",
+    "cleanup",
+];
+
+/// Fails (or aborts) when the failpoint names `step`.
+#[cfg(debug_assertions)]
+pub fn hit(step: &str) -> io::Result<()> {
+    match std::env::var("ESAC_FAILPOINT") {
+        Ok(v) if v == step => Err(io::Error::other(format!("injected failure at step {step}"))),
+        Ok(v) if v.strip_prefix("abort:") == Some(step) => std::process::abort(),
+        _ => Ok(()),
+    }
+}
+
+/// Release builds have no failpoints.
+#[cfg(not(debug_assertions))]
+#[inline(always)]
+pub fn hit(_step: &str) -> io::Result<()> {
+    Ok(())
+}
