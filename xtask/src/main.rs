@@ -132,9 +132,10 @@ const STOCK_YML: &str = "# ======================== Elasticsearch Configuration 
 
 /// A fresh home in `target/demo/es-home`, then dry run, real run, and a look at the result.
 fn demo() -> Result {
-    cargo(&["build", "--quiet", "--release", "--bin", "es-autoconf"])?;
+    cargo(&["build", "--quiet", "--bin", "es-autoconf"])?;
     let root = root();
-    let bin = root.join("target/release/es-autoconf");
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let bin = target.join("debug/es-autoconf");
     let home = root.join("target/demo/es-home");
     if home.exists() {
         std::fs::remove_dir_all(&home).map_err(|e| format!("cannot clear {}: {e}", home.display()))?;
