@@ -21,13 +21,32 @@ impl Paths {
     /// Resolves the directories from the global options.
     pub fn resolve(global: &GlobalArgs) -> Result<Self, UserError> {
         let cwd = std::env::current_dir().map_err(|e| {
-            UserError::new(EsExit::IoError, format!("cannot read the current directory: {e}"))
+            UserError::new(
+                EsExit::IoError,
+                format!("cannot read the current directory: {e}"),
+            )
         })?;
-        let abs = |p: &Path| if p.is_absolute() { p.to_path_buf() } else { cwd.join(p) };
-        let es_home = global.es_home.as_deref().map(abs).unwrap_or_else(|| cwd.clone());
-        let config_dir =
-            global.config_dir.as_deref().map(abs).unwrap_or_else(|| es_home.join("config"));
-        Ok(Self { es_home, config_dir })
+        let abs = |p: &Path| {
+            if p.is_absolute() {
+                p.to_path_buf()
+            } else {
+                cwd.join(p)
+            }
+        };
+        let es_home = global
+            .es_home
+            .as_deref()
+            .map(abs)
+            .unwrap_or_else(|| cwd.clone());
+        let config_dir = global
+            .config_dir
+            .as_deref()
+            .map(abs)
+            .unwrap_or_else(|| es_home.join("config"));
+        Ok(Self {
+            es_home,
+            config_dir,
+        })
     }
 
     /// `<config>/elasticsearch.keystore`.
@@ -36,6 +55,7 @@ impl Paths {
     }
 
     /// `<config>/elasticsearch.yml`.
+    #[allow(dead_code, reason = "kept for subcommands that edit the yml")]
     pub fn yml(&self) -> PathBuf {
         self.config_dir.join("elasticsearch.yml")
     }

@@ -2,7 +2,7 @@
 
 use std::io::{IsTerminal, Write};
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use esac_core::render::{plan_text, Outcome, ReasonOut, Report};
@@ -399,13 +399,8 @@ fn create_credentials_file(path: &Path) -> Result<std::fs::File, UserError> {
         .mode(0o600)
         .open(path)
         .map_err(|e| {
-            let exit = if e.kind() == std::io::ErrorKind::AlreadyExists {
-                EsExit::CantCreate
-            } else {
-                EsExit::CantCreate
-            };
             UserError::new(
-                exit,
+                EsExit::CantCreate,
                 format!(
                     "cannot create the credentials file [{}]: {e}; it must not exist yet",
                     path.display()
@@ -432,7 +427,7 @@ fn write_credentials(
 }
 
 /// The one place a secret is printed: only called when standard output is a terminal.
-fn print_banner(password: &Secret, fingerprint: &str, ca: &PathBuf) {
+fn print_banner(password: &Secret, fingerprint: &str, ca: &Path) {
     let pw = password.expose_str().unwrap_or_default();
     let rule = "━".repeat(78);
     let mut o = std::io::stdout().lock();

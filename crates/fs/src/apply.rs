@@ -291,12 +291,10 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
 
 fn keystore_file_error(e: esac_keystore::Error, path: &Path) -> UserError {
     let mut err = keystore_error(e);
-    if !err.message.contains(&path.display().to_string()) && err.exit != EsExit::DataError {
-        err.message = format!("{} [{}]", err.message, path.display());
-    } else if err.message != msg::WRONG_KEYSTORE_PASSWORD
-        && !err.message.contains(&path.display().to_string())
-    {
-        err.message = format!("{} [{}]", err.message, path.display());
+    // Elasticsearch's wrong-password message stays verbatim; everything else names the file.
+    let shown = path.display().to_string();
+    if err.message != msg::WRONG_KEYSTORE_PASSWORD && !err.message.contains(&shown) {
+        err.message = format!("{} [{shown}]", err.message);
     }
     err
 }
