@@ -74,7 +74,9 @@ fn java(mode: &str, w: &Written) -> String {
             .env("TRANSPORT_P12_PASSWORD", password_str(&w.transport_password)),
         LIMIT,
     );
-    success(&format!("java PkiInterop {mode}"), &out)
+    let text = success(&format!("java PkiInterop {mode}"), &out);
+    eprintln!("{text}");
+    text
 }
 
 #[test]

@@ -40,11 +40,26 @@ public class PkiInterop {
             throw new IllegalArgumentException("usage: PkiInterop <http|transport> <dir>");
         }
         Path dir = Path.of(args[1]);
-        switch (args[0]) {
-            case "http" -> http(dir, password("HTTP_P12_PASSWORD"));
-            case "transport" -> transport(dir, password("TRANSPORT_P12_PASSWORD"));
-            default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+        try {
+            switch (args[0]) {
+                case "http" -> http(dir, password("HTTP_P12_PASSWORD"));
+                case "transport" -> transport(dir, password("TRANSPORT_P12_PASSWORD"));
+                default -> throw new IllegalArgumentException("unknown mode " + args[0]);
+            }
+        } catch (Throwable t) {
+            t.printStackTrace();
+            System.exit(1);
         }
+        // Exit even if a server thread is still blocked somewhere.
+        System.exit(0);
+    }
+
+    static ExecutorService daemonExecutor() {
+        return Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "tls-server");
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     static char[] password(String env) {
@@ -124,7 +139,7 @@ public class PkiInterop {
         List<String> goodHosts = List.of("localhost", "127.0.0.1");
         String badHost = "not-in-the-certificate.invalid";
         try (SSLServerSocket server = listen(serverCtx, false)) {
-            ExecutorService pool = Executors.newSingleThreadExecutor();
+            ExecutorService pool = daemonExecutor();
             Future<?> serving = pool.submit(() -> serve(server, goodHosts.size() + 1));
             for (String host : goodHosts) {
                 try (SSLSocket s = connect(clientCtx, server.getLocalPort(), host, true)) {
@@ -165,7 +180,7 @@ public class PkiInterop {
         ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), null);
 
         try (SSLServerSocket server = listen(ctx, true)) {
-            ExecutorService pool = Executors.newSingleThreadExecutor();
+            ExecutorService pool = daemonExecutor();
             Future<String> serving = pool.submit(() -> {
                 try (SSLSocket s = (SSLSocket) server.accept()) {
                     s.setSoTimeout(TIMEOUT_MS);
@@ -175,12 +190,17 @@ public class PkiInterop {
                     return client.getSubjectX500Principal().getName();
                 }
             });
+            String protocol;
+            X509Certificate peer;
+            // Close the client before waiting for the server: a TLS 1.3 close waits for the
+            // peer's close_notify.
             try (SSLSocket s = connect(ctx, server.getLocalPort(), "127.0.0.1", false)) {
-                String clientSeen = serving.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
-                X509Certificate peer = (X509Certificate) s.getSession().getPeerCertificates()[0];
-                System.out.println("OK transport mutual TLS protocol=" + s.getSession().getProtocol()
-                        + " server=" + peer.getSubjectX500Principal().getName() + " client=" + clientSeen);
+                protocol = s.getSession().getProtocol();
+                peer = (X509Certificate) s.getSession().getPeerCertificates()[0];
             }
+            String clientSeen = serving.get(TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            System.out.println("OK transport mutual TLS protocol=" + protocol
+                    + " server=" + peer.getSubjectX500Principal().getName() + " client=" + clientSeen);
             pool.shutdownNow();
         }
     }
