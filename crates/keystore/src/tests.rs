@@ -843,6 +843,14 @@ fn permission_denied_on_the_temporary_file() {
     // Root ignores directory permissions, but sysfs refuses file creation even to root.
     let holder;
     let dir: &Path = if running_as_root() {
+        let probe = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open("/sys/esac-keystore-probe");
+        if !matches!(&probe, Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied) {
+            eprintln!("root, and /sys does not answer EACCES: permission path not exercised");
+            return;
+        }
         Path::new("/sys")
     } else {
         holder = tempfile::tempdir().unwrap();
