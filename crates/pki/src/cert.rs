@@ -97,7 +97,7 @@ pub fn cert_is_ca(cert_der: &[u8]) -> bool {
 
 pub(crate) fn parse(der: &[u8]) -> Result<X509Certificate<'_>> {
     match X509Certificate::from_der(der) {
-        Ok((rest, cert)) if rest.is_empty() => Ok(cert),
+        Ok(([], cert)) => Ok(cert),
         Ok(_) => Err(Error::InvalidCertificate(
             "trailing bytes after the certificate".to_owned(),
         )),

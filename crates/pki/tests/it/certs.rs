@@ -4,8 +4,8 @@ use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use esac_pki::{
-    generate, generate_enrolled, AwsLcKeySource, CertPlan, CertifiedKey, Error, KeyType,
-    Material, PkiParams, Received, HTTP_CA_CN, TRANSPORT_CA_CN,
+    generate, generate_enrolled, AwsLcKeySource, CertPlan, CertifiedKey, Error, KeyType, Material,
+    PkiParams, Received, HTTP_CA_CN, TRANSPORT_CA_CN,
 };
 use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
@@ -55,7 +55,9 @@ fn tlv(der: &[u8]) -> (u8, &[u8], &[u8]) {
         (der[1] as usize, 2)
     } else {
         let n = (der[1] & 0x7f) as usize;
-        let len = der[2..2 + n].iter().fold(0usize, |a, b| a << 8 | *b as usize);
+        let len = der[2..2 + n]
+            .iter()
+            .fold(0usize, |a, b| a << 8 | *b as usize);
         (len, 2 + n)
     };
     (tag, &der[hdr..hdr + len], &der[hdr + len..])
@@ -107,16 +109,27 @@ fn check_cert(der: &[u8], issuer_der: &[u8], key_type: KeyType, now: SystemTime,
     assert_eq!(cn.len(), 1);
     assert_eq!(cn[0].as_str().unwrap(), e.cn);
     assert_eq!(cert.subject().iter().count(), 1);
-    let printable = e.cn.bytes().all(|c| c.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&c));
+    let printable =
+        e.cn.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || b" '()+,-./:=?".contains(&c));
     let expected_tag = if printable {
         Tag::PrintableString
     } else {
         Tag::Utf8String
     };
-    assert_eq!(cn[0].attr_value().header.tag(), expected_tag, "CN string type");
+    assert_eq!(
+        cn[0].attr_value().header.tag(),
+        expected_tag,
+        "CN string type"
+    );
     assert_eq!(cert.issuer().as_raw(), issuer.subject().as_raw());
     assert_eq!(
-        cert.issuer().iter_common_name().next().unwrap().as_str().unwrap(),
+        cert.issuer()
+            .iter_common_name()
+            .next()
+            .unwrap()
+            .as_str()
+            .unwrap(),
         e.issuer_cn
     );
 
@@ -151,7 +164,13 @@ fn check_cert(der: &[u8], issuer_der: &[u8], key_type: KeyType, now: SystemTime,
             assert_eq!(rsa.exponent, [1, 0, 1], "e = 65537");
         }
         (KeyType::EcdsaP256 | KeyType::EcdsaP384, PublicKey::EC(_)) => {
-            let curve = spki.algorithm.parameters.as_ref().unwrap().as_oid().unwrap();
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .unwrap()
+                .as_oid()
+                .unwrap();
             let expected = if key_type == KeyType::EcdsaP256 {
                 "1.2.840.10045.3.1.7"
             } else {
@@ -169,7 +188,10 @@ fn check_cert(der: &[u8], issuer_der: &[u8], key_type: KeyType, now: SystemTime,
         KeyType::EcdsaP384 => "1.2.840.10045.4.3.3",
     };
     assert_eq!(sig, expected_sig);
-    assert!(cert.verify_signature(Some(issuer.public_key())).is_ok(), "signature verifies");
+    assert!(
+        cert.verify_signature(Some(issuer.public_key())).is_ok(),
+        "signature verifies"
+    );
 
     // Extensions, in Elasticsearch's order, with their criticality.
     let mut expected_order = vec![
@@ -207,7 +229,11 @@ fn check_cert(der: &[u8], issuer_der: &[u8], key_type: KeyType, now: SystemTime,
                 assert_eq!(bc.ca, e.is_ca);
                 assert_eq!(bc.path_len_constraint, None);
                 if !e.is_ca {
-                    assert_eq!(ext.value, [0x30, 0x00], "leaf: empty SEQUENCE, as BouncyCastle");
+                    assert_eq!(
+                        ext.value,
+                        [0x30, 0x00],
+                        "leaf: empty SEQUENCE, as BouncyCastle"
+                    );
                 }
             }
             ParsedExtension::KeyUsage(ku) => {
@@ -242,7 +268,10 @@ fn check_cert(der: &[u8], issuer_der: &[u8], key_type: KeyType, now: SystemTime,
                         other => panic!("unexpected SAN {other:?}"),
                     })
                     .collect();
-                assert_eq!(Some(got), e.sans.as_ref().map(|s| s.iter().map(clone_gn).collect()));
+                assert_eq!(
+                    Some(got),
+                    e.sans.as_ref().map(|s| s.iter().map(clone_gn).collect())
+                );
             }
             other => panic!("unexpected extension {other:?}"),
         }
@@ -303,7 +332,13 @@ fn check_initial(m: &Material, params: &PkiParams, now: SystemTime) {
         server_auth_only: false,
         not_after_generalized: true,
     };
-    check_cert(m.transport_ca_cert_der(), m.transport_ca_cert_der(), kt, now, &tca);
+    check_cert(
+        m.transport_ca_cert_der(),
+        m.transport_ca_cert_der(),
+        kt,
+        now,
+        &tca,
+    );
     let transport = Expect {
         cn: &params.node_name,
         issuer_cn: TRANSPORT_CA_CN,
@@ -314,7 +349,13 @@ fn check_initial(m: &Material, params: &PkiParams, now: SystemTime) {
         server_auth_only: false,
         not_after_generalized: true,
     };
-    check_cert(m.transport().cert_der(), m.transport_ca_cert_der(), kt, now, &transport);
+    check_cert(
+        m.transport().cert_der(),
+        m.transport_ca_cert_der(),
+        kt,
+        now,
+        &transport,
+    );
 
     // Four distinct keys and serials.
     let spkis = [
@@ -340,7 +381,9 @@ fn check_initial(m: &Material, params: &PkiParams, now: SystemTime) {
     assert!(m.http_ca().is_ca() && !m.http().is_ca() && !m.transport().is_ca());
     let fingerprint = m.http_ca_fingerprint();
     assert_eq!(fingerprint.len(), 64);
-    assert!(fingerprint.bytes().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
+    assert!(fingerprint
+        .bytes()
+        .all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(&c)));
 }
 
 #[test]
@@ -391,7 +434,11 @@ fn plan_describes_what_is_generated() {
         let cert = parse(der);
         let cn = cert.subject().iter_common_name().next().unwrap();
         assert_eq!(cn.as_str().unwrap(), spec.subject_cn);
-        let not_after = spec.not_after().duration_since(UNIX_EPOCH).unwrap().as_secs() as i64;
+        let not_after = spec
+            .not_after()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs() as i64;
         assert_eq!(cert.validity().not_after.timestamp(), not_after);
         assert_eq!(cert.is_ca(), spec.is_ca);
     }
@@ -458,7 +505,10 @@ fn non_ascii_dns_san_is_an_error() {
     let mut params = params(KeyType::EcdsaP256);
     params.san.hostname = "hôte".to_owned();
     let err = generate(&params, &pool(), fixed_now()).unwrap_err();
-    assert!(matches!(err, Error::InvalidSan(ref v) if v == "hôte"), "{err}");
+    assert!(
+        matches!(err, Error::InvalidSan(ref v) if v == "hôte"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -15,7 +15,10 @@ use esac_secret::Secret;
 pub fn pool() -> PoolKeySource {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/key-pool");
     let pool = PoolKeySource::load(&dir).expect("load the key pool");
-    assert!(pool.count(KeyType::Rsa4096) >= 8, "the pool holds 8 RSA-4096 keys");
+    assert!(
+        pool.count(KeyType::Rsa4096) >= 8,
+        "the pool holds 8 RSA-4096 keys"
+    );
     pool
 }
 
@@ -63,10 +66,15 @@ pub fn write(material: &Material) -> Written {
     let http_password = new_store_password().expect("password");
     let transport_password = new_store_password().expect("password");
     let put = |name: &str, bytes: &[u8]| std::fs::write(dir.path().join(name), bytes).expect(name);
-    put("http.p12", &material.http_p12(&http_password).expect("http.p12"));
+    put(
+        "http.p12",
+        &material.http_p12(&http_password).expect("http.p12"),
+    );
     put(
         "transport.p12",
-        &material.transport_p12(&transport_password).expect("transport.p12"),
+        &material
+            .transport_p12(&transport_password)
+            .expect("transport.p12"),
     );
     put("http_ca.crt", material.http_ca_pem().as_bytes());
     put("http.pem", material.http().cert_pem().as_bytes());
@@ -89,7 +97,9 @@ pub fn require_tool(name: &str, package: &str) -> PathBuf {
         .map(|dir| dir.join(name))
         .find(|p| p.is_file())
         .unwrap_or_else(|| {
-            panic!("`{name}` is not on PATH: install the Debian package `{package}` (CI installs it)")
+            panic!(
+                "`{name}` is not on PATH: install the Debian package `{package}` (CI installs it)"
+            )
         })
 }
 
@@ -130,6 +140,10 @@ pub fn success(what: &str, out: &Output) -> String {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(out.status.success(), "{what} failed ({}):\n{text}", out.status);
+    assert!(
+        out.status.success(),
+        "{what} failed ({}):\n{text}",
+        out.status
+    );
     text
 }

@@ -54,10 +54,21 @@ fn keytool_sees_the_entries_elasticsearch_expects() {
     // The JDK completes the `transport` chain with the trusted CA it finds in the same file,
     // exactly as it does for the files Elasticsearch writes (formats.md 2.2), hence 2.
     assert_eq!(
-        keytool_list(&w.path("transport.p12"), password_str(&w.transport_password)),
+        keytool_list(
+            &w.path("transport.p12"),
+            password_str(&w.transport_password)
+        ),
         [
-            ("transport".to_owned(), "PrivateKeyEntry".to_owned(), Some(2)),
-            ("transport_ca".to_owned(), "trustedCertEntry".to_owned(), None),
+            (
+                "transport".to_owned(),
+                "PrivateKeyEntry".to_owned(),
+                Some(2)
+            ),
+            (
+                "transport_ca".to_owned(),
+                "trustedCertEntry".to_owned(),
+                None
+            ),
         ]
     );
 }
@@ -71,7 +82,10 @@ fn java(mode: &str, w: &Written) -> String {
             .arg(mode)
             .arg(w.dir.path())
             .env("HTTP_P12_PASSWORD", password_str(&w.http_password))
-            .env("TRANSPORT_P12_PASSWORD", password_str(&w.transport_password)),
+            .env(
+                "TRANSPORT_P12_PASSWORD",
+                password_str(&w.transport_password),
+            ),
         LIMIT,
     );
     let text = success(&format!("java PkiInterop {mode}"), &out);
@@ -96,7 +110,10 @@ fn jdk_https_handshake_with_hostname_verification() {
                 "{line}"
             );
         }
-        assert!(text.contains("OK http hostname mismatch rejected"), "{text}");
+        assert!(
+            text.contains("OK http hostname mismatch rejected"),
+            "{text}"
+        );
         assert!(text.contains("server key: [http]"), "{text}");
     }
 }
@@ -106,9 +123,13 @@ fn jdk_transport_mutual_tls_with_one_file_as_keystore_and_truststore() {
     let m = material(KeyType::Rsa4096);
     let w = write(&m);
     let text = java("transport", &w);
-    assert!(text.contains("OK transport.p12 entries transport(key, chain 2) transport_ca(trusted)"), "{text}");
     assert!(
-        text.contains("OK transport mutual TLS") && text.contains("server=CN=node-1 client=CN=node-1"),
+        text.contains("OK transport.p12 entries transport(key, chain 2) transport_ca(trusted)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("OK transport mutual TLS")
+            && text.contains("server=CN=node-1 client=CN=node-1"),
         "{text}"
     );
 }

@@ -45,5 +45,8 @@ fn an_empty_pool_is_an_error_and_a_missing_dir_names_its_path() {
     let pool = PoolKeySource::from_keys(Vec::new());
     assert!(pool.generate(KeyType::Rsa4096).is_err());
     let err = PoolKeySource::load(std::path::Path::new("/nonexistent/key-pool")).unwrap_err();
-    assert!(err.to_string().starts_with("/nonexistent/key-pool:"), "{err}");
+    assert!(
+        err.to_string().starts_with("/nonexistent/key-pool:"),
+        "{err}"
+    );
 }

@@ -30,14 +30,20 @@ fn openssl_reads_both_stores_with_jdk_algorithms() {
             LIMIT,
         );
         let text = success(&format!("openssl pkcs12 -info {file}"), &out);
-        assert!(text.contains("MAC: sha256, Iteration 10000"), "{file}:\n{text}");
+        assert!(
+            text.contains("MAC: sha256, Iteration 10000"),
+            "{file}:\n{text}"
+        );
         let pbes2 = "PBES2, PBKDF2, AES-256-CBC, Iteration 10000, PRF hmacWithSHA256";
         assert_eq!(
             text.matches(&format!("Shrouded Keybag: {pbes2}")).count(),
             shrouded,
             "{file}:\n{text}"
         );
-        assert!(text.contains(&format!("PKCS7 Encrypted data: {pbes2}")), "{file}:\n{text}");
+        assert!(
+            text.contains(&format!("PKCS7 Encrypted data: {pbes2}")),
+            "{file}:\n{text}"
+        );
 
         let wrong = run(
             Command::new(openssl())
@@ -46,7 +52,10 @@ fn openssl_reads_both_stores_with_jdk_algorithms() {
                 .args(["-passin", "pass:wrong-password"]),
             LIMIT,
         );
-        assert!(!wrong.status.success(), "{file} opened with a wrong password");
+        assert!(
+            !wrong.status.success(),
+            "{file} opened with a wrong password"
+        );
     }
 }
 

@@ -15,7 +15,11 @@ fn http_p12_holds_the_ca_entry_and_the_node_entry() {
     let contents = read_p12(&m.http_p12(&pw).unwrap(), &pw).unwrap();
 
     assert!(contents.trusted_certs.is_empty());
-    let aliases: Vec<&str> = contents.key_entries.iter().map(|e| e.alias.as_str()).collect();
+    let aliases: Vec<&str> = contents
+        .key_entries
+        .iter()
+        .map(|e| e.alias.as_str())
+        .collect();
     assert_eq!(aliases, [HTTP_ALIAS, HTTP_CA_ALIAS]);
 
     let ca = contents.key_entry(HTTP_CA_ALIAS).unwrap();
@@ -24,7 +28,10 @@ fn http_p12_holds_the_ca_entry_and_the_node_entry() {
     let http = contents.key_entry(HTTP_ALIAS).unwrap();
     assert_eq!(
         http.chain,
-        [m.http().cert_der().to_vec(), m.http_ca().cert_der().to_vec()]
+        [
+            m.http().cert_der().to_vec(),
+            m.http_ca().cert_der().to_vec()
+        ]
     );
     assert_eq!(http.key.pkcs8_der(), m.http().key().pkcs8_der());
 
@@ -33,7 +40,10 @@ fn http_p12_holds_the_ca_entry_and_the_node_entry() {
     assert_eq!(cas.len(), 1);
     assert_eq!(cas[0].alias, HTTP_CA_ALIAS);
     let ca_key = cas[0].certified_key().unwrap();
-    assert_eq!(esac_pki::sha256_hex(ca_key.cert_der()), m.http_ca_fingerprint());
+    assert_eq!(
+        esac_pki::sha256_hex(ca_key.cert_der()),
+        m.http_ca_fingerprint()
+    );
     assert_eq!(ca_key.key().key_type(), KeyType::Rsa4096);
 }
 
@@ -68,7 +78,11 @@ fn a_wrong_password_is_refused() {
 fn each_store_is_freshly_encrypted() {
     let m = material(KeyType::EcdsaP256);
     let pw = new_store_password().unwrap();
-    assert_ne!(m.http_p12(&pw).unwrap(), m.http_p12(&pw).unwrap(), "random salts and IVs");
+    assert_ne!(
+        m.http_p12(&pw).unwrap(),
+        m.http_p12(&pw).unwrap(),
+        "random salts and IVs"
+    );
 }
 
 #[test]
@@ -93,5 +107,8 @@ fn keys_export_as_pkcs8_der_and_pem() {
     let again = esac_pki::PrivateKey::from_pem(pem.expose_str().unwrap()).unwrap();
     assert_eq!(again.pkcs8_der(), key.pkcs8_der());
     assert_eq!(again.key_type(), KeyType::Rsa4096);
-    assert_eq!(format!("{again:?}"), "PrivateKey { key_type: Rsa4096, pkcs8: <redacted> }");
+    assert_eq!(
+        format!("{again:?}"),
+        "PrivateKey { key_type: Rsa4096, pkcs8: <redacted> }"
+    );
 }

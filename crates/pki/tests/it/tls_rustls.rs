@@ -43,7 +43,10 @@ fn configs(m: &Material) -> (Arc<ClientConfig>, Arc<ServerConfig>) {
 }
 
 /// Moves TLS records between the two ends until both finish the handshake.
-fn handshake(client: &mut ClientConnection, server: &mut ServerConnection) -> Result<(), rustls::Error> {
+fn handshake(
+    client: &mut ClientConnection,
+    server: &mut ServerConnection,
+) -> Result<(), rustls::Error> {
     for _ in 0..16 {
         let mut buf = Vec::new();
         while client.wants_write() {
@@ -83,7 +86,13 @@ fn connect(m: &Material, name: &str) -> Result<ClientConnection, rustls::Error> 
 fn rustls_client_accepts_localhost_and_loopback_ip() {
     for kt in [KeyType::Rsa4096, KeyType::EcdsaP256] {
         let m = material(kt);
-        for name in ["localhost", "127.0.0.1", "::1", "es-test-host", "es.example.com"] {
+        for name in [
+            "localhost",
+            "127.0.0.1",
+            "::1",
+            "es-test-host",
+            "es.example.com",
+        ] {
             let client = connect(&m, name).unwrap_or_else(|e| panic!("{kt} {name}: {e}"));
             let peer = client.peer_certificates().unwrap();
             assert_eq!(peer.len(), 2, "server sends [http, CA]");
@@ -95,10 +104,15 @@ fn rustls_client_accepts_localhost_and_loopback_ip() {
 #[test]
 fn rustls_client_rejects_other_names() {
     let m = material(KeyType::EcdsaP256);
-    let err = connect(&m, "elsewhere.example").err().expect("must fail");
+    let err = connect(&m, "elsewhere.example").expect_err("must fail");
     assert!(
-        matches!(err, rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName)
-            | rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForNameContext { .. })),
+        matches!(
+            err,
+            rustls::Error::InvalidCertificate(rustls::CertificateError::NotValidForName)
+                | rustls::Error::InvalidCertificate(
+                    rustls::CertificateError::NotValidForNameContext { .. }
+                )
+        ),
         "{err:?}"
     );
 }
