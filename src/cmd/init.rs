@@ -319,6 +319,10 @@ fn configure(
         keystore_password,
         elastic_password: elastic_password.clone(),
         gid,
+        received: None,
+        yml_base: None,
+        remove_settings: Vec::new(),
+        drop_old_certs: false,
     };
     let applied = match esac_fs::apply(&request) {
         Ok(a) => a,

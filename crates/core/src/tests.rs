@@ -405,3 +405,28 @@ fn publish_hosts_become_sans_but_bind_hosts_do_not() {
         ]
     );
 }
+
+#[test]
+fn strip_removes_our_block_and_keeps_user_settings() {
+    let original = "cluster.name: prod\n# my comment\n";
+    let block = render_block(&Settings::default(), &inputs());
+    let patched = patched_yml(original, &block);
+    let stripped = crate::yml::strip_autoconfiguration(&patched)
+        .unwrap()
+        .unwrap();
+    assert_eq!(stripped, "cluster.name: prod\n# my comment\n");
+
+    // A setting the operator added inside the block survives, re-appended at the end.
+    let edited = patched.replace(
+        "http.host: 0.0.0.0\n",
+        "http.host: 0.0.0.0\nhttp.port: 9201\n",
+    );
+    let stripped = crate::yml::strip_autoconfiguration(&edited)
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        stripped,
+        "cluster.name: prod\n# my comment\nhttp.port: 9201\n"
+    );
+    assert_eq!(crate::yml::strip_autoconfiguration("a: b\n").unwrap(), None);
+}

@@ -209,3 +209,66 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
     (if m <= 2 { y + 1 } else { y }, m, d)
 }
+
+/// Settings Elasticsearch's own block writes; anything else found inside a block was added by the
+/// operator and survives a reconfiguration (`removePreviousAutoconfiguration`).
+pub const BLOCK_SETTINGS: [&str; 10] = [
+    "xpack.security.enabled",
+    "xpack.security.enrollment.enabled",
+    "xpack.security.transport.ssl.keystore.path",
+    "xpack.security.transport.ssl.truststore.path",
+    "xpack.security.transport.ssl.verification_mode",
+    "xpack.security.http.ssl.enabled",
+    "xpack.security.transport.ssl.enabled",
+    "xpack.security.http.ssl.keystore.path",
+    "cluster.initial_master_nodes",
+    "http.host",
+];
+
+/// Removes the first BEGIN..END block from the yml (spec §8.2 step 4). Returns `None` when there
+/// is no block; otherwise the remaining text, with settings the operator added inside the block
+/// re-appended as `key: value` lines at the end. An unparsable block is an error (its text).
+pub fn strip_autoconfiguration(original: &str) -> Result<Option<String>, String> {
+    let joined = java_lines(original).join("\n");
+    let Some(start) = joined.find(START_MARKER) else {
+        return Ok(None);
+    };
+    let Some(end_rel) = joined[start..].find(END_MARKER) else {
+        return Ok(None);
+    };
+    let stanza = &joined[start..start + end_rel + END_MARKER.len()];
+    let found = esac_settings::Settings::from_yaml(stanza, "elasticsearch.yml", &|_| None)
+        .map_err(|e| e.to_string())?;
+    // Java's String.replace replaces every occurrence, and split drops trailing empty strings.
+    let rest = joined.replace(stanza, "");
+    let mut lines: Vec<String> = rest.split('\n').map(str::to_owned).collect();
+    while lines.last().is_some_and(String::is_empty) {
+        lines.pop();
+    }
+    for (key, value) in found.iter() {
+        if BLOCK_SETTINGS.contains(&key) {
+            continue;
+        }
+        let v = match value {
+            esac_settings::Value::Null => "null".to_owned(),
+            esac_settings::Value::Scalar(s) => s.clone(),
+            esac_settings::Value::List(items) => {
+                format!(
+                    "[{}]",
+                    items
+                        .iter()
+                        .map(|i| format!("\"{i}\""))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            }
+        };
+        lines.push(format!("{key}: {v}"));
+    }
+    let mut out = String::new();
+    for l in lines {
+        out.push_str(&l);
+        out.push('\n');
+    }
+    Ok(Some(out))
+}

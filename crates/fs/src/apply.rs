@@ -39,6 +39,14 @@ pub struct ApplyRequest<'a> {
     pub elastic_password: Option<Secret>,
     /// Group to give every written file and directory (`--group`).
     pub gid: Option<u32>,
+    /// Enrollment: the cluster's CA and transport material (only the HTTP key is generated).
+    pub received: Option<esac_pki::Received>,
+    /// Reconfigure: the yml text to append the block to (the original without the old block).
+    pub yml_base: Option<String>,
+    /// Reconfigure: keystore settings removed before the new ones are added.
+    pub remove_settings: Vec<&'static str>,
+    /// Reconfigure: the previous `certs/` is deleted once the run has committed.
+    pub drop_old_certs: bool,
 }
 
 /// What a successful run produced (no secrets).
@@ -126,7 +134,8 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
             format!("[{}] is not valid UTF-8", p.yml.display()),
         )
     })?;
-    let new_yml = esac_core::yml::patched_yml(&original_text, &plan.yml.append);
+    let base = req.yml_base.as_deref().unwrap_or(&original_text);
+    let new_yml = esac_core::yml::patched_yml(base, &plan.yml.append);
 
     // Journal first: from here on, a killed run is recognised and undone by the next one.
     hit("journal").map_err(|e| io_err("cannot write the journal in", &p.config, e))?;
@@ -170,7 +179,13 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
     let (material, keystore, hash) = std::thread::scope(|s| {
         let gen = s.spawn(|| {
             hit("generate").map_err(|e| UserError::new(EsExit::CodeError, e.to_string()))?;
-            esac_pki::generate(&req.pki, req.keys, req.now).map_err(|e| {
+            let material = match &req.received {
+                Some(received) => {
+                    esac_pki::generate_enrolled(&req.pki, received, req.keys, req.now)
+                }
+                None => esac_pki::generate(&req.pki, req.keys, req.now),
+            };
+            material.map_err(|e| {
                 UserError::new(
                     EsExit::CodeError,
                     format!("cannot generate keys and certificates: {e}"),
@@ -208,6 +223,9 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
     // Steps 12-13: the keystore must open and must not hold TLS passwords already.
     hit("keystore_open").map_err(|e| io_err("cannot open", &p.keystore, e))?;
     let (mut keystore, key) = keystore?;
+    for name in &req.remove_settings {
+        keystore.remove(name);
+    }
     if PASSWORD_SETTINGS.iter().any(|s| keystore.contains(s)) {
         return Err(UserError::new(EsExit::Config, msg::KEYSTORE_HAS_PASSWORDS));
     }
@@ -281,6 +299,9 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
     let _ = hit("cleanup");
     if done.keystore_backup {
         let _ = remove_file(&p.keystore_backup);
+    }
+    if req.drop_old_certs && done.certs_moved {
+        let _ = remove_tree(&p.certs_backup);
     }
     let _ = Journal::remove(&p.config);
     let _ = sync_dir(&p.config);
