@@ -129,7 +129,7 @@ pub(crate) fn issue(
     let der = match issuer {
         None => {
             params.custom_extensions = extensions(spec, &ski, &ski)?;
-            params.self_signed(&subject_pair)?.der().to_vec()
+            params.self_signed(&*subject_pair)?.der().to_vec()
         }
         Some(ca) => {
             let ca_cert = parse(&ca.cert_der)?;
@@ -137,11 +137,10 @@ pub(crate) fn issue(
             // CA's key, not copied from the CA's SubjectKeyIdentifier.
             let aki = key_identifier(&ca_cert.public_key().subject_public_key.data);
             params.custom_extensions = extensions(spec, &ski, &aki)?;
-            let issuer = Issuer::from_ca_cert_der(
-                &CertificateDer::from(ca.cert_der.as_slice()),
-                ca.key.rcgen_key_pair()?,
-            )?;
-            let der = params.signed_by(&subject_pair, &issuer)?.der().to_vec();
+            let ca_pair = ca.key.rcgen_key_pair()?;
+            let issuer =
+                Issuer::from_ca_cert_der(&CertificateDer::from(ca.cert_der.as_slice()), &*ca_pair)?;
+            let der = params.signed_by(&*subject_pair, &issuer)?.der().to_vec();
             // rcgen re-encodes the issuer name from the parsed CA subject; chain building
             // compares names byte for byte, so make sure nothing changed on the way.
             if parse(&der)?.issuer().as_raw() != ca_cert.subject().as_raw() {

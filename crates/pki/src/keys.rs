@@ -16,6 +16,7 @@ use aws_lc_rs::signature::{
 use esac_secret::Secret;
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::PrivatePkcs8KeyDer;
+use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 use crate::plan::KeyType;
@@ -56,10 +57,11 @@ impl PrivateKey {
         Secret::from_string(crate::pem::encode("PRIVATE KEY", self.pkcs8.expose()))
     }
 
-    /// An rcgen signing key for this key.
-    pub(crate) fn rcgen_key_pair(&self) -> Result<rcgen::KeyPair> {
+    /// An rcgen signing key for this key; its PKCS#8 copy is wiped when it is dropped.
+    pub(crate) fn rcgen_key_pair(&self) -> Result<Zeroizing<rcgen::KeyPair>> {
         let der = PrivatePkcs8KeyDer::from(self.pkcs8.expose());
         rcgen::KeyPair::from_pkcs8_der_and_sign_algo(&der, signature_algorithm(self.key_type))
+            .map(Zeroizing::new)
             .map_err(|e| Error::UnsupportedKey(e.to_string()))
     }
 }
@@ -126,6 +128,7 @@ impl KeySource for AwsLcKeySource {
             KeyType::Rsa4096 => rcgen::KeyPair::generate_rsa_for(alg, rcgen::RsaKeySize::_4096),
             KeyType::EcdsaP256 | KeyType::EcdsaP384 => rcgen::KeyPair::generate_for(alg),
         }
+        .map(Zeroizing::new)
         .map_err(failed)?;
         Ok(PrivateKey {
             key_type,
