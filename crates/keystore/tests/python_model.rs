@@ -38,7 +38,12 @@ fn run_model(command: &str, request: &Value) -> Value {
         .stderr(Stdio::piped())
         .spawn()
         .expect("start python3");
-    child.stdin.take().unwrap().write_all(request.to_string().as_bytes()).unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(request.to_string().as_bytes())
+        .unwrap();
     let out = child.wait_with_output().unwrap();
     assert!(
         out.status.success(),
@@ -56,7 +61,10 @@ fn hex(b: &[u8]) -> String {
 fn entries() -> Vec<(&'static str, Vec<u8>)> {
     vec![
         ("keystore.seed", b"Ab~!@#$%^&*-_=+?0123".to_vec()),
-        ("xpack.security.transport.ssl.keystore.secure_password", b"p\xc3\xa4ss word".to_vec()),
+        (
+            "xpack.security.transport.ssl.keystore.secure_password",
+            b"p\xc3\xa4ss word".to_vec(),
+        ),
         ("empty", Vec::new()),
         ("binary_-.AZaz09", (0u8..=255).collect()),
     ]
@@ -71,7 +79,10 @@ fn keystore() -> Keystore {
 }
 
 fn expected_entries() -> Value {
-    entries().into_iter().map(|(n, v)| (n.to_owned(), Value::from(hex(&v)))).collect()
+    entries()
+        .into_iter()
+        .map(|(n, v)| (n.to_owned(), Value::from(hex(&v))))
+        .collect()
 }
 
 #[test]
@@ -81,7 +92,9 @@ fn python_reads_what_we_write() {
     let mut files = Vec::new();
     for version in [FormatVersion::V5, FormatVersion::V6] {
         for password in ["", "keystorepassword", "pässwörd with spaces"] {
-            let path = dir.path().join(format!("v{version}-{}.keystore", password.len()));
+            let path = dir
+                .path()
+                .join(format!("v{version}-{}.keystore", password.len()));
             let key = DerivedKey::new_random(&Secret::from_str_copy(password), version).unwrap();
             store::save(&path, &encode(&keystore(), &key).unwrap()).unwrap();
             files.push((path, version, password));
@@ -92,15 +105,26 @@ fn python_reads_what_we_write() {
     let results = run_model("read", &request);
     for ((path, version, password), result) in files.iter().zip(results.as_array().unwrap()) {
         assert_eq!(result["error"], Value::Null, "{}: {result}", path.display());
-        assert_eq!(result["version"], json!(version.number()), "{}", path.display());
+        assert_eq!(
+            result["version"],
+            json!(version.number()),
+            "{}",
+            path.display()
+        );
         assert_eq!(result["has_password"], json!(!password.is_empty()));
         assert_eq!(result["entries"], expected_entries(), "{}", path.display());
     }
 
     // And the model agrees a wrong password fails the GCM tag.
     let (path, _, _) = &files[1];
-    let wrong = run_model("read", &json!({"files": [{"path": path, "password": "nope"}]}));
-    assert_eq!(wrong[0]["error"], json!("wrong password (GCM tag mismatch)"));
+    let wrong = run_model(
+        "read",
+        &json!({"files": [{"path": path, "password": "nope"}]}),
+    );
+    assert_eq!(
+        wrong[0]["error"],
+        json!("wrong password (GCM tag mismatch)")
+    );
 }
 
 #[test]
@@ -110,7 +134,9 @@ fn we_read_what_python_writes() {
     let mut files = Vec::new();
     for version in [3, 4, 5, 6] {
         for password in ["", "keystorepassword"] {
-            let path = dir.path().join(format!("py-v{version}-{}.keystore", password.len()));
+            let path = dir
+                .path()
+                .join(format!("py-v{version}-{}.keystore", password.len()));
             files.push((path, version, password));
         }
     }
@@ -125,7 +151,10 @@ fn we_read_what_python_writes() {
         assert_eq!(file.has_password(), !password.is_empty());
         let (ks, key) = file.decrypt(&Secret::from_str_copy(password)).unwrap();
         assert_eq!(ks, keystore(), "{}", path.display());
-        assert_eq!(key.iterations(), if *version == 6 { 210_000 } else { 10_000 });
+        assert_eq!(
+            key.iterations(),
+            if *version == 6 { 210_000 } else { 10_000 }
+        );
         if !password.is_empty() {
             let e = file.decrypt(&Secret::from_str_copy("wrong")).unwrap_err();
             assert_eq!(e.to_string(), "Provided keystore password was incorrect");
@@ -139,7 +168,9 @@ fn we_read_what_python_writes() {
     // Python reads our re-encoding of its v3 file (written back as v5).
     let (v3_path, _, _) = &files[1];
     let file = store::load(v3_path).unwrap().unwrap();
-    let (ks, key) = file.decrypt(&Secret::from_str_copy("keystorepassword")).unwrap();
+    let (ks, key) = file
+        .decrypt(&Secret::from_str_copy("keystorepassword"))
+        .unwrap();
     store::save(v3_path, &encode(&ks, &key).unwrap()).unwrap();
     let back = run_model(
         "read",
