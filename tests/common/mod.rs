@@ -163,3 +163,204 @@ pub fn is_root() -> bool {
         .map(|m| m.uid() == 0)
         .unwrap_or(false)
 }
+
+/// The committed test key pool (debug builds read it instead of generating keys).
+pub fn key_pool() -> String {
+    format!(
+        "{}/crates/pki/testdata/key-pool",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+impl Tree {
+    /// The same snapshot with directory mtimes zeroed: a run that adds and removes entries
+    /// changes a directory's mtime even when it ends with the very same content.
+    pub fn ignoring_dir_mtimes(mut self) -> Self {
+        for (kind, _, secs, nsecs, _) in self.0.values_mut() {
+            if kind == "dir" {
+                (*secs, *nsecs) = (0, 0);
+            }
+        }
+        self
+    }
+
+    /// Paths (relative to the root) in the snapshot.
+    pub fn paths(&self) -> Vec<String> {
+        self.0
+            .keys()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect()
+    }
+}
+
+impl Home {
+    /// Snapshot of files (contents, modes, mtimes) and directories (modes only).
+    pub fn stable_snapshot(&self) -> Tree {
+        self.snapshot().ignoring_dir_mtimes()
+    }
+
+    /// Runs a real `init` with the test key pool.
+    pub fn init(&self, args: &[&str]) -> Run {
+        self.init_env(args, &[])
+    }
+
+    /// Runs a real `init` with the test key pool and extra environment.
+    pub fn init_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        let pool = key_pool();
+        let mut all_args = vec!["init"];
+        all_args.extend_from_slice(args);
+        let mut all_env = vec![("ESAC_TEST_KEY_POOL", pool.as_str())];
+        all_env.extend_from_slice(env);
+        self.run_env(&all_args, &all_env)
+    }
+}
+
+/// `es-autoconf keystore list` on a config dir; panics unless it succeeds.
+pub fn keystore_list(config: &Path, env: &[(&str, &str)]) -> Vec<String> {
+    let mut cmd = bin();
+    cmd.args(["keystore", "list", "--config-dir"]).arg(config);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let run = Run::from(cmd.stdin(Stdio::null()).output().unwrap());
+    assert_eq!(run.code, 0, "keystore list: {run:?}");
+    run.stdout.lines().map(str::to_owned).collect()
+}
+
+/// `es-autoconf keystore show NAME --reveal` on a config dir; panics unless it succeeds.
+pub fn keystore_show(config: &Path, name: &str, env: &[(&str, &str)]) -> String {
+    let mut cmd = bin();
+    cmd.args(["keystore", "show", name, "--reveal", "--config-dir"])
+        .arg(config);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let run = Run::from(cmd.stdin(Stdio::null()).output().unwrap());
+    assert_eq!(run.code, 0, "keystore show {name}: {run:?}");
+    run.stdout.trim_end_matches('\n').to_owned()
+}
+
+/// Panics with the way to install it when a tool the tests need is missing.
+pub fn require_tool(program: &str, probe_args: &[&str]) {
+    let ok = Command::new(program)
+        .args(probe_args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok();
+    assert!(ok, "{program} is missing: run cargo xtask deps");
+}
+
+/// Verifies a bcrypt hash with Python's `bcrypt` module (independent of our Rust crate).
+pub fn python_bcrypt_verify(password: &str, hash: &str) -> bool {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sys\ntry:\n import bcrypt\nexcept ImportError:\n sys.exit(3)\nsys.exit(0 if bcrypt.checkpw(sys.argv[1].encode(), sys.argv[2].encode()) else 1)",
+            password,
+            hash,
+        ])
+        .output()
+        .expect("python3 is missing: run cargo xtask deps");
+    match out.status.code() {
+        Some(0) => true,
+        Some(1) => false,
+        Some(3) => panic!("the Python bcrypt module is missing: run cargo xtask deps"),
+        other => panic!(
+            "python bcrypt check failed ({other:?}): {}",
+            String::from_utf8_lossy(&out.stderr)
+        ),
+    }
+}
+
+/// The three settings auto-configuration adds to the keystore.
+pub const TLS_PASSWORD_SETTINGS: [&str; 3] = [
+    "xpack.security.http.ssl.keystore.secure_password",
+    "xpack.security.transport.ssl.keystore.secure_password",
+    "xpack.security.transport.ssl.truststore.secure_password",
+];
+
+/// The first line of the appended block, with the blank line before it.
+pub const BLOCK_START: &str =
+    "\n#----------------------- BEGIN SECURITY AUTO CONFIGURATION -----------------------\n";
+
+/// Asserts `config` holds one complete auto-configuration: certs with the three files (0660) in a
+/// 0750 directory, the keystore (0660) with the TLS passwords, the yml block once, no leftovers.
+pub fn assert_configured(config: &Path, env: &[(&str, &str)]) {
+    let certs = config.join("certs");
+    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777;
+    assert_eq!(mode(&certs), 0o750, "{}", certs.display());
+    let mut names: Vec<_> = std::fs::read_dir(&certs)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["http.p12", "http_ca.crt", "transport.p12"]);
+    for n in &names {
+        let p = certs.join(n);
+        assert_eq!(mode(&p), 0o660, "{}", p.display());
+        assert!(std::fs::metadata(&p).unwrap().len() > 0);
+    }
+    let ks = config.join("elasticsearch.keystore");
+    assert_eq!(mode(&ks), 0o660);
+    let list = keystore_list(config, env);
+    for s in TLS_PASSWORD_SETTINGS {
+        assert!(list.iter().any(|n| n == s), "{s} missing from {list:?}");
+    }
+    assert!(list.iter().any(|n| n == "keystore.seed"), "{list:?}");
+    let yml = std::fs::read_to_string(config.join("elasticsearch.yml")).unwrap();
+    assert_eq!(yml.matches(BLOCK_START).count(), 1, "{yml}");
+    assert!(yml.contains("xpack.security.enabled: true\n"));
+    assert_eq!(leftovers(config), Vec::<String>::new());
+}
+
+/// Temporary files, backups and journals a finished run must not leave behind
+/// (`certs.<epoch>.orig` is kept on purpose, as Elasticsearch keeps it).
+pub fn leftovers(config: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    for (p, _) in Tree::of(config).0 {
+        let s = p.to_string_lossy().into_owned();
+        let name = p.file_name().map(|n| n.to_string_lossy().into_owned());
+        let name = name.unwrap_or_default();
+        let kept_backup = s.starts_with("certs.") && s.contains(".orig");
+        if !kept_backup
+            && (name.ends_with(".tmp") || name.ends_with(".orig") || name.contains("journal"))
+        {
+            out.push(s);
+        }
+    }
+    out
+}
+
+/// The paths whose entries differ between two snapshots, with both sides (contents abridged).
+pub fn tree_diff(a: &Tree, b: &Tree) -> Vec<String> {
+    let show = |e: Option<&(String, u32, i64, i64, Vec<u8>)>| match e {
+        None => "absent".to_owned(),
+        Some((k, m, s, n, c)) => format!("{k} {m:o} mtime {s}.{n:09} {} bytes", c.len()),
+    };
+    let mut keys: Vec<&PathBuf> = a.0.keys().chain(b.0.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    keys.into_iter()
+        .filter(|k| a.0.get(*k) != b.0.get(*k))
+        .map(|k| {
+            format!(
+                "{}: {} -> {}",
+                k.display(),
+                show(a.0.get(k)),
+                show(b.0.get(k))
+            )
+        })
+        .collect()
+}
+
+/// Asserts two snapshots are equal, listing only the differences.
+#[track_caller]
+pub fn assert_same_tree(before: &Tree, after: &Tree, what: &str) {
+    let diff = tree_diff(before, after);
+    assert!(
+        diff.is_empty(),
+        "{what}: the tree changed:\n{}",
+        diff.join("\n")
+    );
+}

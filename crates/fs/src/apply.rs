@@ -137,8 +137,19 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
     let base = req.yml_base.as_deref().unwrap_or(&original_text);
     let new_yml = esac_core::yml::patched_yml(base, &plan.yml.append);
 
-    // Journal first: from here on, a killed run is recognised and undone by the next one.
-    hit("journal").map_err(|e| io_err("cannot write the journal in", &p.config, e))?;
+    // Journal first: from here on, a killed run is recognised and undone by the next one. It is
+    // the first thing created in the config dir, so failing here is step 7's failure (73).
+    let journal_err = |e: io::Error| {
+        UserError::new(
+            EsExit::CantCreate,
+            format!(
+                "{}: cannot write the journal in [{}]: {e}",
+                msg::CANT_CREATE_DIR,
+                p.config.display()
+            ),
+        )
+    };
+    hit("journal").map_err(journal_err)?;
     Journal {
         epoch: plan.epoch,
         keystore_existed,
@@ -146,7 +157,7 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
         yml_after: crate::journal::digest(new_yml.as_bytes()),
     }
     .write(&p.config)
-    .map_err(|e| io_err("cannot write the journal in", &p.config, e))?;
+    .map_err(journal_err)?;
     done.journal = true;
 
     // Step 7: the staging directory, created without following links, then 0750 explicitly.
@@ -416,7 +427,7 @@ fn copy_with_attributes(from: &Path, to: &Path) -> io::Result<()> {
 /// Undoes `done`, most recent first (spec §5).
 fn rollback(p: &Paths, done: &Done) -> io::Result<()> {
     if done.keystore_backup {
-        fs_err::rename(&p.keystore_backup, &p.keystore)?;
+        atomic::restore_backup(&p.keystore_backup, &p.keystore)?;
     } else if done.keystore_created {
         // The keystore did not exist before this run: ours goes.
         remove_file(&p.keystore)?;

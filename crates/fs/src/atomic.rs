@@ -77,3 +77,19 @@ pub fn remove_file(path: &Path) -> io::Result<()> {
 pub fn exists(path: &Path) -> bool {
     std::fs::symlink_metadata(path).is_ok()
 }
+
+/// Puts a backup back in place of `target`. A backup that is a hard link to `target` itself (the
+/// keystore was not replaced yet) is just removed: `rename` between two links to one file does
+/// nothing and would leave the backup behind.
+pub fn restore_backup(backup: &Path, target: &Path) -> io::Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    if let (Ok(b), Ok(t)) = (
+        std::fs::symlink_metadata(backup),
+        std::fs::symlink_metadata(target),
+    ) {
+        if b.dev() == t.dev() && b.ino() == t.ino() {
+            return fs_err::remove_file(backup);
+        }
+    }
+    fs_err::rename(backup, target)
+}

@@ -128,7 +128,7 @@ pub fn recover(config: &Path) -> io::Result<Recovery> {
         Recovery::Completed(e)
     } else {
         if exists(&keystore_backup) {
-            fs_err::rename(&keystore_backup, &keystore)?;
+            crate::atomic::restore_backup(&keystore_backup, &keystore)?;
         } else if !j.keystore_existed {
             remove_file(&keystore)?;
         }
