@@ -6,8 +6,12 @@
 //! - `test`: `deps`, then `cargo test --workspace`.
 //! - `fuzz [--seconds N]`: run every cargo-fuzz target for N seconds (needs a nightly toolchain).
 //! - `ci`: what `.ci/run` runs: fmt check, clippy, test, fuzz smoke.
+//! - `bench [--runs N] [--quick]`: init against its floors and the JVM/openssl references
+//!   (`docs/performance.md`).
 //!
 //! Only `std`: this crate must build in seconds.
+
+mod bench;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -24,8 +28,9 @@ fn main() -> ExitCode {
         "test" => deps().and_then(|()| cargo(&["test", "--workspace", "--locked"])),
         "fuzz" => fuzz(seconds(rest, 60)),
         "ci" => ci(),
+        "bench" => bench::bench(rest),
         _ => {
-            eprintln!("usage: cargo xtask <demo|deps|test|fuzz [--seconds N]|ci>");
+            eprintln!("usage: cargo xtask <demo|deps|test|fuzz [--seconds N]|ci|bench [--runs N] [--quick]>");
             return ExitCode::from(2);
         }
     };
