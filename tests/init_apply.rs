@@ -57,6 +57,9 @@ fn step_list_matches_the_failpoints() {
 }
 
 const FAST: &[&str] = &["--key-type", "ecdsa-p256"];
+/// For the many runs of the fault-injection tests: keystore format 5 derives its key with 10,000
+/// PBKDF2 iterations instead of 210,000; the file operations under test are the same.
+const FASTEST: &[&str] = &["--key-type", "ecdsa-p256", "--keystore-format", "5"];
 const PW_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-_=+";
 
 fn mode(p: &Path) -> u32 {
@@ -67,14 +70,22 @@ fn set_mode(p: &Path, m: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
 }
 
-/// Writes a keystore (format 6) with `keystore.seed`, the given entries and password.
+/// Writes a keystore (format 6, or `version`) with `keystore.seed`, the given entries and password.
 fn write_keystore(config: &Path, password: &str, entries: &[(&str, &str)]) {
+    write_keystore_v(config, password, entries, FormatVersion::CURRENT);
+}
+
+fn write_keystore_v(
+    config: &Path,
+    password: &str,
+    entries: &[(&str, &str)],
+    version: FormatVersion,
+) {
     let mut ks = Keystore::create().unwrap();
     for (k, v) in entries {
         ks.set_string(k, Secret::from_str_copy(v)).unwrap();
     }
-    let key =
-        DerivedKey::new_random(&Secret::from_str_copy(password), FormatVersion::CURRENT).unwrap();
+    let key = DerivedKey::new_random(&Secret::from_str_copy(password), version).unwrap();
     let path = config.join("elasticsearch.keystore");
     std::fs::write(&path, esac_keystore::encode(&ks, &key).unwrap()).unwrap();
     set_mode(&path, 0o660);
@@ -314,24 +325,57 @@ fn home_variant(existing: bool) -> Home {
     let home = Home::new(STOCK_YML);
     set_mode(&home.yml(), 0o640);
     if existing {
-        write_keystore(&home.config(), "", &[("other.setting", "v")]);
+        write_keystore_v(
+            &home.config(),
+            "",
+            &[("other.setting", "v")],
+            FormatVersion::V5,
+        );
         add_old_certs(&home.config());
     }
     home
 }
 
+/// Runs `case(existing, step)` for both home variants and every step, four at a time (the runs
+/// mostly wait for fsync).
+fn for_each_case(case: impl Fn(bool, &str) + Sync) {
+    let cases: Vec<(bool, &str)> = [false, true]
+        .into_iter()
+        .flat_map(|e| STEPS.iter().map(move |s| (e, *s)))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..4)
+            .map(|_| {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some((existing, step)) = cases.get(i) else {
+                        break;
+                    };
+                    case(*existing, step);
+                })
+            })
+            .collect();
+        for w in workers {
+            if let Err(panic) = w.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+    });
+}
+
 #[test]
 fn every_failing_step_leaves_the_tree_as_it_was() {
-    for existing in [false, true] {
-        for step in STEPS {
+    for_each_case(|existing, step| {
+        {
             let home = home_variant(existing);
             let before = home.stable_snapshot();
-            let run = home.init_env(FAST, &[("ESAC_FAILPOINT", step)]);
-            if *step == "cleanup" || !reached(step, existing) {
+            let run = home.init_env(FASTEST, &[("ESAC_FAILPOINT", step)]);
+            if step == "cleanup" || !reached(step, existing) {
                 // After the commit point: the run has succeeded.
                 assert_eq!(run.code, 0, "{step}: {run:?}");
                 assert_configured(&home.config(), &[]);
-                continue;
+                return;
             }
             assert_ne!(run.code, 0, "{step} (existing={existing}): {run:?}");
             assert!(run.stderr.starts_with("ERROR: "), "{step}: {run:?}");
@@ -341,35 +385,33 @@ fn every_failing_step_leaves_the_tree_as_it_was() {
                 &format!("{step} (existing={existing}): {run:?}"),
             );
         }
-    }
+    });
 }
 
 /// After a run killed anywhere, the next run first finishes or undoes it: the tree is then either
 /// the untouched original or a complete configuration (when the killed run had committed).
 #[test]
 fn a_run_killed_at_any_step_is_recovered_by_the_next() {
-    for existing in [false, true] {
-        for step in STEPS {
-            let home = home_variant(existing);
-            let before = home.stable_snapshot();
-            let abort = format!("abort:{step}");
-            let killed = home.init_env(FAST, &[("ESAC_FAILPOINT", &abort)]);
-            if !reached(step, existing) {
-                assert_eq!(killed.code, 0, "{step}: {killed:?}");
-                assert_configured(&home.config(), &[]);
-                continue;
-            }
-            assert_ne!(killed.code, 0, "{step}: {killed:?}");
-            let journal = home.config().join(".es-autoconf.journal").exists();
-            assert_eq!(journal, *step != "journal", "{step}");
-            check_recovery(
-                &home,
-                &before,
-                journal,
-                &format!("{step} (existing={existing})"),
-            );
+    for_each_case(|existing, step| {
+        let home = home_variant(existing);
+        let before = home.stable_snapshot();
+        let abort = format!("abort:{step}");
+        let killed = home.init_env(FASTEST, &[("ESAC_FAILPOINT", &abort)]);
+        if !reached(step, existing) {
+            assert_eq!(killed.code, 0, "{step}: {killed:?}");
+            assert_configured(&home.config(), &[]);
+            return;
         }
-    }
+        assert_ne!(killed.code, 0, "{step}: {killed:?}");
+        let journal = home.config().join(".es-autoconf.journal").exists();
+        assert_eq!(journal, step != "journal", "{step}");
+        check_recovery(
+            &home,
+            &before,
+            journal,
+            &format!("{step} (existing={existing})"),
+        );
+    });
 }
 
 /// Recovers through a run that then skips (so the recovered state can be compared), then runs
@@ -406,7 +448,7 @@ fn check_recovery(home: &Home, before: &common::Tree, journal: bool, what: &str)
             &format!("{what}: not restored"),
         );
     }
-    let run = home.init(FAST);
+    let run = home.init(FASTEST);
     assert_eq!(run.code, if committed { 80 } else { 0 }, "{what}: {run:?}");
     assert_configured(&home.config(), &[]);
 }

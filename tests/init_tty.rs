@@ -1,0 +1,95 @@
+//! `init` under a pseudo-terminal (util-linux `script`): the banner shows the `elastic` password
+//! once, and the keystore holds its bcrypt hash; with standard output piped, no password at all.
+
+mod common;
+
+use std::process::{Command, Stdio};
+
+use common::{
+    assert_configured, key_pool, keystore_list, keystore_show, python_bcrypt_verify, Home,
+    STOCK_YML,
+};
+
+/// Quotes a word for `sh`.
+fn sh_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Runs `es-autoconf init ... --es-home HOME` (then `tail`, e.g. `| cat`) inside a pty.
+fn init_in_pty(home: &Home, tail: &str) -> common::Run {
+    common::require_tool("script", &["--version"]);
+    let bin = env!("CARGO_BIN_EXE_es-autoconf");
+    let cmd = format!(
+        "{} init --key-type ecdsa-p256 --es-home {} {tail}",
+        sh_quote(bin),
+        sh_quote(home.path().to_str().unwrap())
+    );
+    let out = Command::new("script")
+        .args(["-qec", &cmd, "/dev/null"])
+        .env_remove("ES_HOME")
+        .env_remove("ES_PATH_CONF")
+        .env_remove("ES_KEYSTORE_PASSPHRASE_FILE")
+        .env("HOSTNAME", "node-1")
+        .env("ESAC_TEST_KEY_POOL", key_pool())
+        .stdin(Stdio::null())
+        .output()
+        .expect("script (util-linux) is missing: run cargo xtask deps");
+    common::Run::from(out)
+}
+
+#[test]
+fn banner_on_a_terminal_shows_the_password_whose_hash_is_stored() {
+    let home = Home::new(STOCK_YML);
+    let run = init_in_pty(&home, "");
+    assert_eq!(run.code, 0, "{run:?}");
+    let out = run.stdout.replace("\r\n", "\n");
+    let pw = out
+        .split("\x1b[1m")
+        .nth(1)
+        .and_then(|s| s.split("\x1b[22m").next())
+        .unwrap_or_else(|| panic!("no password in the banner: {run:?}"));
+    assert_eq!(pw.len(), 20, "{pw:?}");
+    assert!(out.contains("Password for the elastic user"), "{out}");
+    let fpr = std::fs::read_to_string(home.config().join("certs/http_ca.crt")).unwrap();
+    assert!(fpr.starts_with("-----BEGIN CERTIFICATE-----"));
+    let fpr_line = out
+        .lines()
+        .skip_while(|l| !l.contains("HTTP CA certificate SHA-256 fingerprint"))
+        .nth(1)
+        .expect("fingerprint line")
+        .trim();
+    assert_eq!(fpr_line.len(), 64, "{fpr_line:?}");
+    assert!(fpr_line.chars().all(|c| matches!(c, '0'..='9' | 'a'..='f')));
+    let ca = home.config().join("certs/http_ca.crt");
+    let curl = format!(
+        "curl --cacert {} -u elastic https://localhost:9200",
+        ca.display()
+    );
+    assert!(out.contains(&curl), "{out}");
+    assert_configured(&home.config(), &[]);
+    let hash = keystore_show(&home.config(), "autoconfiguration.password_hash", &[]);
+    assert!(hash.starts_with("$2a$10$") && hash.len() == 60, "{hash}");
+    assert!(
+        python_bcrypt_verify(pw, &hash),
+        "the printed password verifies"
+    );
+    assert!(out.matches(pw).count() == 1, "shown once: {out}");
+}
+
+#[test]
+fn stdout_piped_from_a_terminal_gets_no_password() {
+    let home = Home::new(STOCK_YML);
+    let run = init_in_pty(&home, "| cat");
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!run.stdout.contains("\x1b[1m"), "{run:?}");
+    assert!(
+        run.stdout.contains("elasticsearch-reset-password"),
+        "{run:?}"
+    );
+    assert_configured(&home.config(), &[]);
+    let list = keystore_list(&home.config(), &[]);
+    assert!(
+        !list.iter().any(|n| n == "autoconfiguration.password_hash"),
+        "{list:?}"
+    );
+}
