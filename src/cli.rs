@@ -56,6 +56,37 @@ pub enum Command {
     /// Inspect elasticsearch.keystore
     #[command(subcommand)]
     Keystore(KeystoreCommand),
+    /// Re-enroll an auto-configured (package) node into an existing cluster
+    Reconfigure(ReconfigureArgs),
+    /// Create an enrollment token on a running node (for Kibana or another node)
+    EnrollmentToken(EnrollmentTokenArgs),
+}
+
+/// Arguments of `es-autoconf reconfigure`.
+#[derive(Debug, Args, Clone)]
+pub struct ReconfigureArgs {
+    #[command(flatten)]
+    pub init: InitArgs,
+
+    /// Do not ask for confirmation (for scripts)
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+/// Arguments of `es-autoconf enrollment-token`.
+#[derive(Debug, Args, Clone)]
+pub struct EnrollmentTokenArgs {
+    /// What the token enrolls
+    #[arg(long, short = 's', value_parser = ["kibana", "node"])]
+    pub scope: String,
+
+    /// The node's HTTPS URL [default: https://localhost:9200]
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+
+    /// Read the elastic user's password from this file instead of a terminal prompt
+    #[arg(long, value_name = "PATH")]
+    pub password_file: Option<PathBuf>,
 }
 
 /// Arguments of `es-autoconf init`.
@@ -85,6 +116,10 @@ pub struct InitArgs {
     /// Give this group to every file and directory written (packages use `elasticsearch`)
     #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
+
+    /// Join an existing cluster with an enrollment token (from `enrollment-token --scope node`)
+    #[arg(long, value_name = "TOKEN")]
+    pub enrollment_token: Option<String>,
 }
 
 /// Key types offered by `--key-type`.

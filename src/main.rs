@@ -27,6 +27,12 @@ fn main() -> ExitCode {
     let result = match &cli.command {
         cli::Command::Init(args) => cmd::init::run(&cli.global, args),
         cli::Command::Keystore(c) => cmd::keystore::run(&cli.global, c),
+        cli::Command::Reconfigure(a) => cmd::init::run_kind(
+            &cli.global,
+            &a.init,
+            cmd::init::Kind::Reconfigure { yes: a.yes },
+        ),
+        cli::Command::EnrollmentToken(a) => cmd::enrollment_token::run(&cli.global, a),
     };
     match result {
         Ok(exit) => ExitCode::from(exit.code()),

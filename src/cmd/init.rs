@@ -5,6 +5,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use esac_core::plan::EnrollmentPlan;
 use esac_core::render::{plan_text, Outcome, ReasonOut, Report};
 use esac_core::{
     decide, plan, Decision, EsExit, Facts, KeyType, Level, Mode, Plan, PlanOptions, UserError,
@@ -95,8 +96,25 @@ impl Out<'_> {
     }
 }
 
+/// What kind of run this is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// `es-autoconf init`.
+    Init,
+    /// `es-autoconf reconfigure` (with `--yes` or not).
+    Reconfigure {
+        /// Skip the confirmation prompt.
+        yes: bool,
+    },
+}
+
 /// Runs `init`.
 pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<EsExit, UserError> {
+    run_kind(global, args, Kind::Init)
+}
+
+/// Runs `init` or `reconfigure`.
+pub fn run_kind(global: &GlobalArgs, args: &InitArgs, kind: Kind) -> Result<EsExit, UserError> {
     let paths = Paths::resolve(global)?;
     let mut out = Out {
         global,
@@ -157,16 +175,9 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<EsExit, UserError> {
         overrides: &overrides,
         env: &env_lookup,
     };
-    let facts = match probe(&input) {
+    let mut facts = match probe(&input) {
         Ok(f) => f,
-        Err(e) => {
-            let exit = match &e {
-                ProbeError::Settings(s) if s.is_usage() => EsExit::Usage,
-                ProbeError::Settings(_) => EsExit::Config,
-                ProbeError::Io { .. } => EsExit::IoError,
-            };
-            return Ok(out.fail("invalid_settings", UserError::new(exit, e.to_string())));
-        }
+        Err(e) => return Ok(out.fail("invalid_settings", probe_error(e))),
     };
     if args.dry_run
         && esac_fs::journal::Journal::read(&paths.config_dir)
@@ -176,11 +187,65 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<EsExit, UserError> {
     {
         out.note("an interrupted es-autoconf run left a journal; a real run will first finish or undo it".into());
     }
-    let mode = Mode::Initial;
+
+    // Reconfiguration (spec §8.2): file checks, the token, then the previous block goes and the
+    // settings are rebuilt from what remains.
+    let mut reconfig = None;
+    if let Kind::Reconfigure { yes } = kind {
+        if let Some(skip) = esac_core::decide::check_files(&facts) {
+            return Ok(out.fail(skip.code.as_str(), skip.into_error()));
+        }
+        if args.enrollment_token.is_none() {
+            return Ok(out.fail(
+                "usage",
+                UserError::new(
+                    EsExit::Usage,
+                    "enrollment-token is a mandatory parameter when reconfiguring the node",
+                ),
+            ));
+        }
+        let yml_path = facts.yml_path();
+        let text = std::fs::read_to_string(&yml_path).map_err(|_| {
+            UserError::new(
+                EsExit::IoError,
+                "Aborting enrolling to cluster. Unable to read elasticsearch.yml.",
+            )
+        })?;
+        let stripped = match esac_core::yml::strip_autoconfiguration(&text) {
+            Ok(Some(t)) if facts.certs_dir_exists => t,
+            Ok(_) => return Ok(out.fail("not_auto_configured", UserError::new(EsExit::Usage, "Aborting enrolling to cluster. This node doesn't appear to be auto-configured for security. Expected configuration is missing from elasticsearch.yml."))),
+            Err(e) => return Ok(out.fail("invalid_settings", UserError::new(EsExit::IoError, format!("Aborting enrolling to cluster. Unable to parse existing configuration file. Error was: {e}")))),
+        };
+        let hostname = facts.hostname.clone();
+        facts.settings = match esac_fs::probe::effective_settings(
+            Some(stripped.as_bytes()),
+            &yml_path,
+            &input,
+            &hostname,
+        ) {
+            Ok(s) => s,
+            Err(e) => return Ok(out.fail("invalid_settings", probe_error(e))),
+        };
+        if !args.dry_run && !confirm_reconfigure(yes)? {
+            eprintln!("ERROR: User cancelled operation");
+            return Ok(EsExit::Ok);
+        }
+        reconfig = Some(stripped);
+    }
+
+    let mode = if args.enrollment_token.is_some() {
+        Mode::Enroll
+    } else {
+        Mode::Initial
+    };
     let skip = match decide(&facts, mode) {
         Decision::Skip(skip) => skip,
-        Decision::Proceed => return configure(&mut out, args, &facts, mode),
+        Decision::Proceed => return configure(&mut out, args, &facts, mode, reconfig),
     };
+    if mode == Mode::Enroll {
+        // With an enrollment token every skip is fatal, as in Elasticsearch.
+        return Ok(out.fail(skip.code.as_str(), skip.into_error()));
+    }
     match global.format {
         Format::Json => out.report(
             Outcome::Skip,
@@ -205,11 +270,50 @@ pub fn run(global: &GlobalArgs, args: &InitArgs) -> Result<EsExit, UserError> {
     Ok(skip.exit)
 }
 
+fn probe_error(e: ProbeError) -> UserError {
+    let exit = match &e {
+        ProbeError::Settings(s) if s.is_usage() => EsExit::Usage,
+        ProbeError::Settings(_) => EsExit::Config,
+        ProbeError::Io { .. } => EsExit::IoError,
+    };
+    UserError::new(exit, e.to_string())
+}
+
+/// Elasticsearch's confirmation (spec §8.2 step 6). Without a terminal, only `--yes` proceeds.
+fn confirm_reconfigure(yes: bool) -> Result<bool, UserError> {
+    println!("This node will be reconfigured to join an existing cluster, using the enrollment token that you provided.");
+    println!("This operation will overwrite the existing configuration. Specifically: ");
+    println!("  - Security auto configuration will be removed from elasticsearch.yml");
+    println!("  - The [certs] config directory will be removed");
+    println!("  - Security auto configuration related secure settings will be removed from the elasticsearch.keystore");
+    println!("If enrolling fails, es-autoconf puts the previous configuration back.");
+    if yes {
+        return Ok(true);
+    }
+    if !std::io::stdin().is_terminal() {
+        return Err(UserError::new(
+            EsExit::Usage,
+            "refusing to reconfigure without confirmation: standard input is not a terminal; pass --yes to confirm",
+        ));
+    }
+    print!("Do you want to continue with the reconfiguration process [y/N]");
+    let _ = std::io::stdout().flush();
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .map_err(|e| UserError::new(EsExit::IoError, format!("cannot read the answer: {e}")))?;
+    Ok(matches!(
+        line.trim().to_ascii_lowercase().as_str(),
+        "y" | "yes"
+    ))
+}
+
 fn configure(
     out: &mut Out<'_>,
     args: &InitArgs,
     facts: &Facts,
     mode: Mode,
+    reconfig: Option<String>,
 ) -> Result<EsExit, UserError> {
     let now = SystemTime::now();
     let epoch = now
@@ -217,16 +321,35 @@ fn configure(
         .map(|d| d.as_secs() as i64)
         .unwrap_or(0);
     let tty = std::io::stdout().is_terminal();
-    let opts = PlanOptions {
+    // The token is read after the checks, as Elasticsearch does (spec §1.2 row 9).
+    let token = match &args.enrollment_token {
+        None => None,
+        Some(t) => match esac_enroll::EnrollmentToken::decode(t) {
+            Ok(t) => Some(t),
+            Err(e) => return Ok(out.fail("invalid_token", e.to_user_error())),
+        },
+    };
+    let mut opts = PlanOptions {
         now: epoch,
         key_type: key_type(args.key_type),
         keystore_format: args.keystore_format.as_deref().and_then(|v| v.parse().ok()),
-        generate_password: tty || args.credentials_file.is_some(),
-        enrollment: None,
+        // A node joining a cluster gets no new elastic password: the cluster has one.
+        generate_password: token.is_none() && (tty || args.credentials_file.is_some()),
+        enrollment: token.as_ref().map(|t| EnrollmentPlan {
+            token_addresses: t.addresses.clone(),
+            seed_hosts: None,
+            transport_host_uncommented: false,
+        }),
     };
-    let plan = plan(facts, mode, &opts);
     if args.dry_run {
+        let plan = plan(facts, mode, &opts);
         out.notes.push("dry run: nothing was written".into());
+        if let Some(t) = &token {
+            out.notes.push(format!(
+                "dry run: the enrollment token was decoded but none of its addresses [{}] was contacted; discovery.seed_hosts comes from the cluster's answer",
+                t.addresses.join(", ")
+            ));
+        }
         match out.global.format {
             Format::Json => out.report(
                 Outcome::Configure,
@@ -239,11 +362,15 @@ fn configure(
             Format::Text => {
                 println!("Decision: configure (exit 0)");
                 println!("Dry run: nothing was written.\n");
+                for n in out.notes.iter().skip(1) {
+                    println!("{n}\n");
+                }
                 print!("{}", plan_text(&plan));
-                let channel = match (&args.credentials_file, tty) {
-                    (Some(p), _) => format!("written to the new file {} (mode 0600)", p.display()),
-                    (None, true) => "shown once on this terminal".into(),
-                    (None, false) => "none generated (no terminal); set it later with bin/elasticsearch-reset-password -u elastic".into(),
+                let channel = match (&args.credentials_file, tty, token.is_some()) {
+                    (_, _, true) => "none generated: the cluster already has one".into(),
+                    (Some(p), _, _) => format!("written to the new file {} (mode 0600)", p.display()),
+                    (None, true, _) => "shown once on this terminal".into(),
+                    (None, false, _) => "none generated (no terminal); set it later with bin/elasticsearch-reset-password -u elastic".into(),
                 };
                 println!("\nelastic password: {channel}");
             }
@@ -279,14 +406,43 @@ fn configure(
     } else {
         Secret::default()
     };
+
+    // Enrollment talks to the cluster before anything is written: a node that cannot enroll is
+    // left exactly as it was (Elasticsearch's reconfigure-node deletes first; see peers.md §2.7).
+    let enrolled = match &token {
+        None => None,
+        Some(t) => match esac_enroll::enroll_node(t, &esac_enroll::ClientOptions::default()) {
+            Ok(r) => {
+                for a in &r.attempts {
+                    eprintln!("{a}");
+                }
+                Some(r)
+            }
+            Err(e) => {
+                for a in &e.attempts {
+                    eprintln!("{a}");
+                }
+                return Ok(out.fail("enrollment_failed", e.to_user_error()));
+            }
+        },
+    };
+    if let (Some(r), Some(e)) = (&enrolled, opts.enrollment.as_mut()) {
+        e.seed_hosts = Some(r.nodes_addresses.clone());
+        e.transport_host_uncommented = esac_enroll::any_remote_host_node_address(
+            &r.nodes_addresses,
+            &facts.interface_addresses,
+        );
+    }
+    let plan = plan(facts, mode, &opts);
+
     // The credentials file is created (empty, 0600, never replacing anything) before any change,
     // so a run never ends with a password that cannot be delivered.
-    let creds = match &args.credentials_file {
-        None => None,
-        Some(p) => match create_credentials_file(p) {
+    let creds = match (&args.credentials_file, opts.generate_password) {
+        (Some(p), true) => match create_credentials_file(p) {
             Ok(f) => Some((p.clone(), f)),
             Err(e) => return Ok(out.fail("credentials_file", e)),
         },
+        _ => None,
     };
     let elastic_password = if opts.generate_password {
         match esac_fs::credentials::generate_elastic_password() {
@@ -302,6 +458,7 @@ fn configure(
     let s = &facts.settings;
     let mut publish_hosts = s.get_list("network.publish_host");
     publish_hosts.extend(s.get_list("http.publish_host"));
+    let reconfiguring = reconfig.is_some();
     let request = esac_fs::ApplyRequest {
         plan: &plan,
         config_dir: &facts.config_dir,
@@ -319,10 +476,14 @@ fn configure(
         keystore_password,
         elastic_password: elastic_password.clone(),
         gid,
-        received: None,
-        yml_base: None,
-        remove_settings: Vec::new(),
-        drop_old_certs: false,
+        received: enrolled.as_ref().map(|r| r.received.clone()),
+        yml_base: reconfig,
+        remove_settings: if reconfiguring {
+            esac_core::plan::RECONFIGURE_REMOVED_SETTINGS.to_vec()
+        } else {
+            Vec::new()
+        },
+        drop_old_certs: reconfiguring,
     };
     let applied = match esac_fs::apply(&request) {
         Ok(a) => a,
@@ -368,11 +529,19 @@ fn configure(
                 eprintln!("Security auto-configuration is complete: TLS is configured for the HTTP and transport layers.");
                 eprintln!("HTTP CA certificate SHA-256 fingerprint: {fpr}");
                 eprintln!("HTTP CA certificate: {}", ca_path.display());
-                match &args.credentials_file {
-                    Some(p) => eprintln!("The elastic user's password is in {} (mode 0600).", p.display()),
-                    None => eprintln!(
-                        "No password was generated for the elastic user (standard output is not a terminal).\nSet one once the node runs: bin/elasticsearch-reset-password -u elastic\n(or run es-autoconf init with --credentials-file PATH to receive one without a terminal)"
-                    ),
+                if let Some(r) = &enrolled {
+                    eprintln!(
+                        "This node will join the cluster of {} (discovery.seed_hosts: {}).",
+                        r.url,
+                        r.nodes_addresses.join(", ")
+                    );
+                } else {
+                    match &args.credentials_file {
+                        Some(p) => eprintln!("The elastic user's password is in {} (mode 0600).", p.display()),
+                        None => eprintln!(
+                            "No password was generated for the elastic user (standard output is not a terminal).\nSet one once the node runs: bin/elasticsearch-reset-password -u elastic\n(or run es-autoconf init with --credentials-file PATH to receive one without a terminal)"
+                        ),
+                    }
                 }
             }
         }

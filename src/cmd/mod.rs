@@ -1,4 +1,5 @@
 //! One module per subcommand. Each returns the exit status; only `main` exits.
 
+pub mod enrollment_token;
 pub mod init;
 pub mod keystore;

@@ -141,6 +141,12 @@ pub fn decide(facts: &Facts, mode: Mode) -> Decision {
 }
 
 fn check(facts: &Facts, mode: Mode) -> Option<Skip> {
+    check_files(facts).or_else(|| check_settings(facts, mode))
+}
+
+/// Rows 1–4 of spec §1.2: data directories, the yml file, the keystore file. Reconfiguration runs
+/// these alone before it removes the previous block (spec §8.2 step 1).
+pub fn check_files(facts: &Facts) -> Option<Skip> {
     // 1. A non-empty data directory means this is not the first start.
     for dir in &facts.data_dirs {
         match &dir.state {
@@ -201,10 +207,11 @@ fn check(facts: &Facts, mode: Mode) -> Option<Skip> {
             Level::Normal,
         ));
     }
-    check_settings(facts, mode)
+    None
 }
 
-fn check_settings(facts: &Facts, mode: Mode) -> Option<Skip> {
+/// Rows 6a–6f of spec §1.2: what the settings say.
+pub fn check_settings(facts: &Facts, mode: Mode) -> Option<Skip> {
     let s = &facts.settings;
     // 6a.
     match s.get_bool("xpack.security.autoconfiguration.enabled", true) {

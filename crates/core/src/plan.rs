@@ -195,6 +195,14 @@ pub const PASSWORD_SETTINGS: [&str; 3] = [
 /// The secure setting holding the `elastic` password hash (spec §6.4).
 pub const PASSWORD_HASH_SETTING: &str = "autoconfiguration.password_hash";
 
+/// What `reconfigure` removes from the keystore before enrolling (spec §8.2 step 7).
+pub const RECONFIGURE_REMOVED_SETTINGS: [&str; 4] = [
+    PASSWORD_SETTINGS[0],
+    PASSWORD_SETTINGS[1],
+    PASSWORD_SETTINGS[2],
+    PASSWORD_HASH_SETTING,
+];
+
 /// HTTP CA subject.
 pub const HTTP_CA_DN: &str = "CN=Elasticsearch security auto-configuration HTTP CA";
 /// Transport CA subject.
@@ -361,10 +369,11 @@ pub fn plan(facts: &Facts, mode: Mode, opts: &PlanOptions) -> Plan {
 
     let inputs = BlockInputs {
         node_name: Some(name.clone()),
-        seed_hosts: opts
-            .enrollment
-            .as_ref()
-            .map(|e| e.seed_hosts.clone().unwrap_or_default()),
+        seed_hosts: opts.enrollment.as_ref().map(|e| {
+            e.seed_hosts.clone().unwrap_or_else(|| {
+                vec!["<transport addresses from the cluster's enrollment answer>".into()]
+            })
+        }),
         transport_host_uncommented: opts
             .enrollment
             .as_ref()

@@ -234,8 +234,18 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
     // Steps 12-13: the keystore must open and must not hold TLS passwords already.
     hit("keystore_open").map_err(|e| io_err("cannot open", &p.keystore, e))?;
     let (mut keystore, key) = keystore?;
-    for name in &req.remove_settings {
-        keystore.remove(name);
+    if !req.remove_settings.is_empty() {
+        // Reconfiguration: the node must hold what auto-configuration wrote (spec §8.2 step 7).
+        // The password hash is only there when a password was generated, so it is optional.
+        if let Some(missing) = PASSWORD_SETTINGS.iter().find(|s| !keystore.contains(s)) {
+            return Err(UserError::new(
+                EsExit::IoError,
+                format!("Aborting enrolling to cluster. Unable to remove existing secure settings. Error was: Aborting enrolling to cluster. Unable to remove existing security configuration, elasticsearch.keystore did not contain expected setting [{missing}]."),
+            ));
+        }
+        for name in &req.remove_settings {
+            keystore.remove(name);
+        }
     }
     if PASSWORD_SETTINGS.iter().any(|s| keystore.contains(s)) {
         return Err(UserError::new(EsExit::Config, msg::KEYSTORE_HAS_PASSWORDS));

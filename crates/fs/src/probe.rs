@@ -68,22 +68,11 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
 
     // Elasticsearch builds its settings before the checks, following a symlinked yml; the checks
     // then look at the file itself. So read through symlinks here, and let `decide` judge `yml`.
-    let mut settings = match read_yml(&yml_path)? {
-        Some(bytes) => Settings::from_yaml_bytes(&bytes, &yml_path.display().to_string(), env)
-            .map_err(ProbeError::Settings)?,
-        None => Settings::default(),
-    };
-    settings
-        .apply_overrides(input.overrides, env)
-        .map_err(ProbeError::Settings)?;
+    let bytes = read_yml(&yml_path)?;
     let hostname = env("HOSTNAME")
         .filter(|h| !h.is_empty())
         .unwrap_or_else(system_hostname);
-    settings.set_default("node.name", Value::Scalar(hostname.clone()));
-    settings.set_default(
-        "path.home",
-        Value::Scalar(input.es_home.display().to_string()),
-    );
+    let settings = effective_settings(bytes.as_deref(), &yml_path, input, &hostname)?;
 
     let data_paths = match settings.get_list("path.data") {
         v if v.is_empty() => vec![input.es_home.join("data")],
@@ -118,6 +107,32 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
         interface_addresses: interface_addresses(),
         es_version: es_version(input.es_home),
     })
+}
+
+/// Settings as Elasticsearch builds them from yml bytes (`None`: no readable yml), the `-E`
+/// overrides and the defaults (`node.name` = hostname, `path.home`). Reconfiguration calls it again
+/// with the yml text that remains once the previous block is removed.
+pub fn effective_settings(
+    yml: Option<&[u8]>,
+    yml_path: &Path,
+    input: &ProbeInput<'_>,
+    hostname: &str,
+) -> Result<Settings, ProbeError> {
+    let env = input.env;
+    let mut settings = match yml {
+        Some(bytes) => Settings::from_yaml_bytes(bytes, &yml_path.display().to_string(), env)
+            .map_err(ProbeError::Settings)?,
+        None => Settings::default(),
+    };
+    settings
+        .apply_overrides(input.overrides, env)
+        .map_err(ProbeError::Settings)?;
+    settings.set_default("node.name", Value::Scalar(hostname.to_owned()));
+    settings.set_default(
+        "path.home",
+        Value::Scalar(input.es_home.display().to_string()),
+    );
+    Ok(settings)
 }
 
 fn read_yml(path: &Path) -> Result<Option<Vec<u8>>, ProbeError> {
