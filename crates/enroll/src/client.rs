@@ -1,0 +1,457 @@
+//! `GET https://<adr>/_security/enroll/node` with the token's API key, trusting the server only by
+//! the pinned HTTP CA fingerprint (spec 7.2), and validation of the response (spec 7.4).
+//!
+//! Trust: the server must send at least two certificates; the SHA-256 of the second must equal the
+//! token's `fgr`; the leaf must be signed by that CA and carry the address as an `iPAddress` or
+//! `dNSName` SAN (the JDK's hostname check, which Elasticsearch keeps). As in Elasticsearch's
+//! pinning trust manager, validity dates are not checked (the operator pinned this exact CA).
+//!
+//! Addresses are tried in token order; the first one that produces any HTTP response ends the
+//! loop (late 8.x). Earlier failures are collected as "Unable to communicate with the node on
+//! <url>. Error was <msg>" lines.
+
+use std::collections::HashSet;
+use std::net::{IpAddr, ToSocketAddrs};
+use std::sync::Arc;
+use std::time::Duration;
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine;
+use esac_core::EsExit;
+use esac_pki::Received;
+use esac_secret::Secret;
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use serde_json::{Map, Value};
+
+use crate::http::{self, collapse_slashes, Target, Timeouts};
+use crate::token::EnrollmentToken;
+use crate::EnrollError;
+
+/// The enroll-node API path.
+pub const ENROLL_NODE_PATH: &str = "/_security/enroll/node";
+
+/// The TLS error when the server sends only its own certificate (spec 7.2).
+pub const CA_NOT_IN_CHAIN: &str = "CA certificate not in chain, or self-signed certificate";
+
+/// The response fields that must be present and non-empty, in Elasticsearch's order.
+pub const REQUIRED_FIELDS: [&str; 6] = [
+    "http_ca_key",
+    "http_ca_cert",
+    "transport_key",
+    "transport_ca_cert",
+    "transport_cert",
+    "nodes_addresses",
+];
+
+/// Connection settings of [`enroll_node`].
+#[derive(Clone, Debug)]
+pub struct ClientOptions {
+    /// TCP connect timeout per resolved address (default 10 s).
+    pub connect_timeout: Duration,
+    /// Read (and write) timeout of the socket (default 35 s, Elasticsearch's).
+    pub read_timeout: Duration,
+}
+
+impl Default for ClientOptions {
+    fn default() -> Self {
+        Self {
+            connect_timeout: Duration::from_secs(10),
+            read_timeout: Duration::from_secs(35),
+        }
+    }
+}
+
+/// A successful enrollment.
+#[derive(Clone, Debug)]
+pub struct EnrollResponse {
+    /// HTTP CA key and certificate, transport key, certificate and CA certificate.
+    pub received: Received,
+    /// Every node's transport publish address (`discovery.seed_hosts`).
+    pub nodes_addresses: Vec<String>,
+    /// The URL that answered.
+    pub url: String,
+    /// Addresses that failed before it ("Unable to communicate with the node on …" lines).
+    pub attempts: Vec<String>,
+}
+
+/// The `https://` URL of the enroll-node API on `address`.
+pub fn enroll_url(address: &str) -> String {
+    format!("https://{address}{}", collapse_slashes(ENROLL_NODE_PATH))
+}
+
+/// Calls the enroll-node API on the token's addresses and validates the response.
+pub fn enroll_node(
+    token: &EnrollmentToken,
+    opts: &ClientOptions,
+) -> Result<EnrollResponse, EnrollError> {
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let auth = Secret::from_string(format!(
+        "ApiKey {}",
+        STANDARD.encode(token.api_key.expose())
+    ));
+    let timeouts = Timeouts {
+        connect: opts.connect_timeout,
+        read: opts.read_timeout,
+    };
+    let mut attempts = Vec::new();
+    let mut answered = None;
+    for address in &token.addresses {
+        let url = enroll_url(address);
+        match call(address, &token.fingerprint, &provider, &auth, timeouts) {
+            Ok((status, body)) => {
+                answered = Some((url, status, body));
+                break;
+            }
+            Err(msg) => attempts.push(format!(
+                "Unable to communicate with the node on {url}. Error was {msg}"
+            )),
+        }
+    }
+    let unavailable = || {
+        EnrollError::new(
+            EsExit::Unavailable,
+            format!(
+                "Aborting enrolling to cluster. Could not communicate with the node on any of the \
+                 addresses from the enrollment token. All of [{}] were attempted.",
+                token.addresses.join(", ")
+            ),
+        )
+        .with_attempts(attempts.clone())
+    };
+    let (url, status, body) = match answered {
+        Some(a) => a,
+        None => return Err(unavailable()),
+    };
+    if status != 200 {
+        return Err(unavailable().with_detail(format!("{url} answered with HTTP status {status}")));
+    }
+    let Some(body) = body else {
+        return Err(EnrollError::new(
+            EsExit::DataError,
+            format!("Aborting enrolling to cluster. Empty response when calling the enroll node API ({url})"),
+        )
+        .with_attempts(attempts));
+    };
+    match parse_response(&body, &url) {
+        Ok((received, nodes_addresses)) => Ok(EnrollResponse {
+            received,
+            nodes_addresses,
+            url,
+            attempts,
+        }),
+        Err(e) => Err(e.with_attempts(attempts)),
+    }
+}
+
+/// One address: `Ok((status, None))` for a JSON `null` body, `Err` for everything Elasticsearch
+/// treats as an exception (connection, TLS, empty or non-JSON body).
+fn call(
+    address: &str,
+    fingerprint: &str,
+    provider: &Arc<CryptoProvider>,
+    auth: &Secret,
+    timeouts: Timeouts,
+) -> Result<(u16, Option<Map<String, Value>>), String> {
+    let target = Target::parse(address)?;
+    let verifier = PinnedVerifier {
+        fingerprint: fingerprint.to_owned(),
+        algorithms: provider.signature_verification_algorithms,
+    };
+    let config = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    let auth = auth.expose_str().unwrap_or_default();
+    let head = Secret::from_string(format!(
+        "GET {ENROLL_NODE_PATH} HTTP/1.1\r\nHost: {}\r\nAuthorization: {auth}\r\n\
+         Content-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
+        target.authority
+    ));
+    let response = http::exchange(
+        &target,
+        Arc::new(config),
+        timeouts,
+        head.expose_str().unwrap_or_default(),
+        &[],
+    )?;
+    Ok((response.status, json_body(&response.body)?))
+}
+
+/// Elasticsearch's `HttpResponseBuilder.withResponseBody`: blank → exception; otherwise a JSON
+/// object (`null` → no map).
+pub(crate) fn json_body(body: &[u8]) -> Result<Option<Map<String, Value>>, String> {
+    let text = String::from_utf8_lossy(body);
+    if text.trim().is_empty() {
+        return Err("Invalid string provided as http response body, Failed to parse content to form response body.".to_owned());
+    }
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(map)) => Ok(Some(map)),
+        Ok(Value::Null) => Ok(None),
+        Ok(_) => {
+            Err("Failed to parse content to map: the response body is not a JSON object".to_owned())
+        }
+        Err(e) => Err(format!("Failed to parse content to map: {e}")),
+    }
+}
+
+/// Spec 7.4: required fields, then certificates and keys in Elasticsearch's order.
+fn parse_response(
+    body: &Map<String, Value>,
+    url: &str,
+) -> Result<(Received, Vec<String>), EnrollError> {
+    let text = |name: &str| match body.get(name) {
+        Some(Value::String(s)) if !s.is_empty() => Some(s.as_str()),
+        _ => None,
+    };
+    let nodes: Option<Vec<String>> = match body.get("nodes_addresses") {
+        Some(Value::Array(list)) if !list.is_empty() => Some(
+            list.iter()
+                .map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect(),
+        ),
+        _ => None,
+    };
+    let missing: Vec<&str> = REQUIRED_FIELDS
+        .iter()
+        .copied()
+        .filter(|f| match *f {
+            "nodes_addresses" => nodes.is_none(),
+            f => text(f).is_none(),
+        })
+        .collect();
+    if !missing.is_empty() {
+        return Err(EnrollError::new(
+            EsExit::DataError,
+            format!(
+                "Aborting enrolling to cluster. Invalid response when calling the enroll node API ({url}). \
+                 The following fields were empty or missing : [{}]",
+                missing.join(", ")
+            ),
+        ));
+    }
+    let field = |name: &str| text(name).unwrap_or_default();
+    let transport_ca_cert = parse_cert(field("transport_ca_cert"))?;
+    let http_ca_key = parse_key(field("http_ca_key"))?;
+    let http_ca_cert = parse_cert(field("http_ca_cert"))?;
+    let transport_key = parse_key(field("transport_key"))?;
+    let transport_cert = parse_cert(field("transport_cert"))?;
+    let received = Received::from_der(
+        http_ca_key,
+        &http_ca_cert,
+        transport_key,
+        &transport_cert,
+        &transport_ca_cert,
+    )
+    .map_err(|e| {
+        EnrollError::new(
+            EsExit::DataError,
+            "Aborting enrolling to cluster. The certificates and keys from the response of the Enroll \
+             Node API do not belong together",
+        )
+        .with_detail(e.to_string())
+    })?;
+    Ok((received, nodes.unwrap_or_default()))
+}
+
+const CERT_ERROR: &str =
+    "Aborting enrolling to cluster. Failed to parse Certificate from the response of the Enroll Node API";
+const KEY_ERROR: &str =
+    "Aborting enrolling to cluster. Failed to parse Private Key from the response of the Enroll Node API";
+
+/// Base64 DER holding exactly one X.509 certificate.
+fn parse_cert(b64: &str) -> Result<Vec<u8>, EnrollError> {
+    let err = |detail: &str| {
+        EnrollError::new(EsExit::DataError, CERT_ERROR).with_detail(detail.to_owned())
+    };
+    let der = STANDARD
+        .decode(b64)
+        .map_err(|e| err(&format!("not base64: {e}")))?;
+    match x509_parser::parse_x509_certificate(&der) {
+        Ok(([], _)) => Ok(der),
+        Ok((rest, _)) => Err(err(if x509_parser::parse_x509_certificate(rest).is_ok() {
+            "Enroll node API returned multiple certificates"
+        } else {
+            "trailing data after the certificate"
+        })),
+        Err(e) => Err(err(&format!("not an X.509 certificate: {e}"))),
+    }
+}
+
+/// Base64 PKCS#8 DER of a supported key type.
+fn parse_key(b64: &str) -> Result<Secret, EnrollError> {
+    let err = |detail: String| EnrollError::new(EsExit::DataError, KEY_ERROR).with_detail(detail);
+    let der = Secret::new(
+        STANDARD
+            .decode(b64)
+            .map_err(|e| err(format!("not base64: {e}")))?,
+    );
+    esac_pki::PrivateKey::from_pkcs8_der(der.clone()).map_err(|e| err(e.to_string()))?;
+    Ok(der)
+}
+
+/// Fingerprint pinning plus the leaf checks the JDK still does (see the module docs).
+#[derive(Debug)]
+struct PinnedVerifier {
+    fingerprint: String,
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for PinnedVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let general = |m: String| rustls::Error::General(m);
+        let ca = intermediates
+            .first()
+            .ok_or_else(|| general(CA_NOT_IN_CHAIN.to_owned()))?;
+        let actual = esac_pki::sha256_hex(ca.as_ref());
+        if actual != self.fingerprint {
+            return Err(general(format!(
+                "the CA certificate sent by the server (SHA-256 fingerprint {actual}) is not the one \
+                 pinned by the enrollment token ({})",
+                self.fingerprint
+            )));
+        }
+        let anchor = webpki::anchor_from_trusted_cert(ca)
+            .map_err(|e| general(format!("unusable CA certificate: {e}")))?;
+        let leaf = webpki::EndEntityCert::try_from(end_entity)
+            .map_err(|e| general(format!("unusable server certificate: {e}")))?;
+        leaf.verify_for_usage(
+            self.algorithms.all,
+            &[anchor],
+            &[],
+            within_validity(end_entity, now),
+            webpki::KeyUsage::server_auth(),
+            None,
+            None,
+        )
+        .map_err(|e| {
+            general(format!(
+                "the server certificate is not signed by the pinned CA: {e}"
+            ))
+        })?;
+        leaf.verify_is_valid_for_subject_name(server_name)
+            .map_err(|e| {
+                general(format!(
+                    "the server certificate is not valid for {}: {e}",
+                    server_name.to_str()
+                ))
+            })?;
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+/// `now` clamped into the leaf's validity period: dates are not checked on the pinned path.
+fn within_validity(leaf: &CertificateDer<'_>, now: UnixTime) -> UnixTime {
+    let Ok((_, cert)) = x509_parser::parse_x509_certificate(leaf.as_ref()) else {
+        return now;
+    };
+    let secs = |t: i64| u64::try_from(t).unwrap_or(0);
+    let from = secs(cert.validity().not_before.timestamp());
+    let to = secs(cert.validity().not_after.timestamp());
+    let now_secs = now.as_secs();
+    if now_secs < from || now_secs > to {
+        UnixTime::since_unix_epoch(Duration::from_secs(from))
+    } else {
+        now
+    }
+}
+
+/// Spec 4.2 [T+]: whether some transport address parses (`host:port`, `[v6]:port`) and resolves
+/// (DNS allowed; failures ignored) to a non-loopback address that is not one of `local`.
+pub fn any_remote_host_node_address(nodes_addresses: &[String], local: &[IpAddr]) -> bool {
+    let local: HashSet<IpAddr> = local.iter().copied().collect();
+    nodes_addresses.iter().any(|addr| {
+        let Ok(target) = Target::parse(addr) else {
+            return false;
+        };
+        let resolved: Vec<IpAddr> = match target.host.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => match (target.host.as_str(), 0).to_socket_addrs() {
+                // InetAddress.getByName returns the first address.
+                Ok(mut it) => it.next().map(|a| a.ip()).into_iter().collect(),
+                Err(_) => Vec::new(),
+            },
+        };
+        resolved
+            .into_iter()
+            .any(|ip| !ip.is_loopback() && !local.contains(&ip))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn remote_addresses() {
+        let local = [IpAddr::from([192, 168, 1, 5])];
+        let s = |v: &[&str]| v.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(!any_remote_host_node_address(
+            &s(&["127.0.0.1:9300", "[::1]:9300"]),
+            &local
+        ));
+        assert!(!any_remote_host_node_address(
+            &s(&["192.168.1.5:9300", "garbage"]),
+            &local
+        ));
+        assert!(any_remote_host_node_address(
+            &s(&["192.168.1.6:9300"]),
+            &local
+        ));
+        assert!(any_remote_host_node_address(
+            &s(&["[2001:db8::1]:9300"]),
+            &local
+        ));
+        assert!(!any_remote_host_node_address(
+            &s(&["localhost:9300"]),
+            &local
+        ));
+        assert!(!any_remote_host_node_address(&[], &local));
+    }
+
+    #[test]
+    fn blank_and_null_bodies() {
+        assert!(json_body(b"").is_err());
+        assert!(json_body(b" \n").is_err());
+        assert!(json_body(b"[1]").is_err());
+        assert!(json_body(b"{").is_err());
+        assert_eq!(json_body(b"null"), Ok(None));
+        assert!(json_body(b"{}").unwrap().is_some());
+    }
+}
