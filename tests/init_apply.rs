@@ -443,7 +443,7 @@ fn check_recovery(home: &Home, before: &common::Tree, journal: bool, what: &str)
         assert_configured(&home.config(), &[]);
     } else {
         common::assert_same_tree(
-            &before,
+            before,
             &home.stable_snapshot(),
             &format!("{what}: not restored"),
         );
@@ -566,6 +566,21 @@ fn credentials_file_receives_the_password() {
     assert_eq!(run.code, 73, "{run:?}");
     common::assert_same_tree(&before, &home2.stable_snapshot(), &format!("{run:?}"));
     assert_eq!(creds_before, std::fs::read(&creds).unwrap());
+
+    // A run that fails leaves no credentials file behind (its password was never usable).
+    let creds3 = dir.path().join("creds3.json");
+    let run = home2.init_env(
+        &[
+            "--key-type",
+            "ecdsa-p256",
+            "--credentials-file",
+            creds3.to_str().unwrap(),
+        ],
+        &[("ESAC_FAILPOINT", "write_yml")],
+    );
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(!creds3.exists(), "{run:?}");
+    common::assert_same_tree(&before, &home2.stable_snapshot(), &format!("{run:?}"));
 
     // JSON output does not carry the password either.
     let creds2 = dir.path().join("creds2.json");
