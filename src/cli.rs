@@ -77,7 +77,7 @@ pub struct ReconfigureArgs {
 #[derive(Debug, Args, Clone)]
 pub struct EnrollmentTokenArgs {
     /// What the token enrolls
-    #[arg(long, short = 's', value_parser = ["kibana", "node"])]
+    #[arg(long, value_parser = ["kibana", "node"])]
     pub scope: String,
 
     /// The node's HTTPS URL [default: https://localhost:9200]

@@ -64,17 +64,9 @@ fn has_password(global: &GlobalArgs, paths: &Paths) -> Result<EsExit, UserError>
     if protected {
         Ok(EsExit::Ok)
     } else {
-        exit_no_password()
+        // Elasticsearch's `HasPasswordKeyStoreCommand.NO_PASSWORD_EXIT_CODE`.
+        Ok(EsExit::Failure)
     }
-}
-
-/// Elasticsearch's `HasPasswordKeyStoreCommand.NO_PASSWORD_EXIT_CODE` is 1, which `EsExit` has
-/// no variant for (it holds the `ExitCodes` constants only). Scripts test `has-passwd` for
-/// exactly 0/1, so exit here after flushing; nothing secret is held at this point.
-fn exit_no_password() -> ! {
-    let _ = io::stdout().flush();
-    let _ = io::stderr().flush();
-    std::process::exit(1)
 }
 
 /// `elasticsearch-keystore show NAME`, printing only to a terminal unless `--reveal`.

@@ -52,7 +52,10 @@ fn seconds(rest: &[String], default: u64) -> u64 {
 }
 
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_default()
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
 }
 
 fn cargo_bin() -> String {
@@ -61,7 +64,9 @@ fn cargo_bin() -> String {
 
 fn run(cmd: &mut Command) -> Result {
     eprintln!("$ {cmd:?}");
-    let status = cmd.status().map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
+    let status = cmd
+        .status()
+        .map_err(|e| format!("cannot start {cmd:?}: {e}"))?;
     if status.success() {
         Ok(())
     } else {
@@ -74,11 +79,19 @@ fn cargo(args: &[&str]) -> Result {
 }
 
 fn have(cmd: &str, arg: &str) -> bool {
-    Command::new(cmd).arg(arg).output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new(cmd)
+        .arg(arg)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 fn python_has(module: &str) -> bool {
-    Command::new("python3").args(["-c", &format!("import {module}")]).output().map(|o| o.status.success()).unwrap_or(false)
+    Command::new("python3")
+        .args(["-c", &format!("import {module}")])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
 }
 
 /// Installs the outside tools the tests use, only when missing.
@@ -92,6 +105,19 @@ fn deps() -> Result {
     }
     if !have("setpriv", "--version") {
         apt.push("util-linux");
+    }
+    if !have("script", "--version") {
+        apt.push("bsdutils");
+    }
+    // Lucene's own CodecUtil, for the independent keystore check in both directions.
+    let lucene = std::fs::read_dir("/usr/share/java")
+        .map(|d| {
+            d.flatten()
+                .any(|e| e.file_name().to_string_lossy().starts_with("lucene-core-8"))
+        })
+        .unwrap_or(false);
+    if !lucene {
+        apt.push("liblucene8-java");
     }
     if !have("python3", "--version") {
         apt.extend(["python3", "python3-pip"]);
@@ -111,12 +137,15 @@ fn deps() -> Result {
         pip.push("bcrypt");
     }
     if !pip.is_empty() {
-        run(Command::new("python3").args(["-m", "pip", "install", "-q"]).args(&pip))?;
+        run(Command::new("python3")
+            .args(["-m", "pip", "install", "-q"])
+            .args(&pip))?;
     }
     Ok(())
 }
 
-const STOCK_YML: &str = "# ======================== Elasticsearch Configuration =========================
+const STOCK_YML: &str =
+    "# ======================== Elasticsearch Configuration =========================
 #
 # NOTE: Elasticsearch comes with reasonable defaults for most settings.
 #
@@ -139,16 +168,22 @@ const STOCK_YML: &str = "# ======================== Elasticsearch Configuration 
 fn demo() -> Result {
     cargo(&["build", "--quiet", "--bin", "es-autoconf"])?;
     let root = root();
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| root.join("target"));
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("target"));
     let bin = target.join("debug/es-autoconf");
     let home = root.join("target/demo/es-home");
     if home.exists() {
-        std::fs::remove_dir_all(&home).map_err(|e| format!("cannot clear {}: {e}", home.display()))?;
+        std::fs::remove_dir_all(&home)
+            .map_err(|e| format!("cannot clear {}: {e}", home.display()))?;
     }
     let config = home.join("config");
-    std::fs::create_dir_all(&config).map_err(|e| format!("cannot create {}: {e}", config.display()))?;
-    std::fs::create_dir_all(home.join("data")).map_err(|e| format!("cannot create data dir: {e}"))?;
-    std::fs::write(config.join("elasticsearch.yml"), STOCK_YML).map_err(|e| format!("cannot write yml: {e}"))?;
+    std::fs::create_dir_all(&config)
+        .map_err(|e| format!("cannot create {}: {e}", config.display()))?;
+    std::fs::create_dir_all(home.join("data"))
+        .map_err(|e| format!("cannot create data dir: {e}"))?;
+    std::fs::write(config.join("elasticsearch.yml"), STOCK_YML)
+        .map_err(|e| format!("cannot write yml: {e}"))?;
     println!("== Fresh Elasticsearch home: {}\n", home.display());
 
     println!("== es-autoconf init --dry-run\n");
@@ -166,36 +201,74 @@ fn demo() -> Result {
         return Err("init did not succeed".into());
     }
     println!("\n== What was written\n");
-    let _ = run(Command::new("ls").args(["-la"]).arg(&config).arg(config.join("certs")));
+    let _ = run(Command::new("ls")
+        .args(["-la"])
+        .arg(&config)
+        .arg(config.join("certs")));
     println!("\n== es-autoconf keystore list\n");
     let _ = run(es().args(["keystore", "list"]));
     println!("\n== openssl verify -CAfile certs/http_ca.crt (the CA verifies itself)\n");
-    let _ = run(Command::new("openssl").arg("verify").arg("-CAfile").arg(config.join("certs/http_ca.crt")).arg(config.join("certs/http_ca.crt")));
+    let _ = run(Command::new("openssl")
+        .arg("verify")
+        .arg("-CAfile")
+        .arg(config.join("certs/http_ca.crt"))
+        .arg(config.join("certs/http_ca.crt")));
     println!("\n== A second run leaves the node as it is\n");
     let status = es().arg("init").status().map_err(|e| e.to_string())?;
-    println!("(exit status {}: Elasticsearch's NOOP)", status.code().unwrap_or(-1));
+    println!(
+        "(exit status {}: Elasticsearch's NOOP)",
+        status.code().unwrap_or(-1)
+    );
     Ok(())
 }
 
 fn fuzz(seconds: u64) -> Result {
     let root = root();
-    let nightly = have("cargo", "+nightly") || Command::new("rustup").args(["run", "nightly", "rustc", "--version"]).output().map(|o| o.status.success()).unwrap_or(false);
+    let nightly = have("cargo", "+nightly")
+        || Command::new("rustup")
+            .args(["run", "nightly", "rustc", "--version"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
     if !nightly {
         return Err("cargo fuzz needs a nightly toolchain (rustup toolchain list); the fuzz bodies also run as unit tests".into());
     }
-    if !have("cargo-fuzz", "--version") && !Command::new("cargo").args(["+nightly", "fuzz", "--version"]).output().map(|o| o.status.success()).unwrap_or(false) {
+    if !have("cargo-fuzz", "--version")
+        && !Command::new("cargo")
+            .args(["+nightly", "fuzz", "--version"])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false)
+    {
         run(Command::new(cargo_bin()).args(["install", "cargo-fuzz", "--locked"]))?;
     }
     let mut found = false;
-    for krate in std::fs::read_dir(root.join("crates")).map_err(|e| e.to_string())?.flatten() {
+    for krate in std::fs::read_dir(root.join("crates"))
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
         let fuzz_dir = krate.path().join("fuzz");
         let targets = fuzz_dir.join("fuzz_targets");
-        let Ok(entries) = std::fs::read_dir(&targets) else { continue };
+        let Ok(entries) = std::fs::read_dir(&targets) else {
+            continue;
+        };
         for t in entries.flatten() {
-            let name = t.path().file_stem().and_then(|s| s.to_str()).map(str::to_owned).unwrap_or_default();
+            let name = t
+                .path()
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .map(str::to_owned)
+                .unwrap_or_default();
             found = true;
             run(Command::new("cargo")
-                .args(["+nightly", "fuzz", "run", &name, "--", &format!("-max_total_time={seconds}")])
+                .args([
+                    "+nightly",
+                    "fuzz",
+                    "run",
+                    &name,
+                    "--",
+                    &format!("-max_total_time={seconds}"),
+                ])
                 .current_dir(&fuzz_dir))?;
         }
     }
@@ -207,7 +280,15 @@ fn fuzz(seconds: u64) -> Result {
 
 fn ci() -> Result {
     cargo(&["fmt", "--all", "--check"])?;
-    cargo(&["clippy", "--workspace", "--all-targets", "--locked", "--", "-D", "warnings"])?;
+    cargo(&[
+        "clippy",
+        "--workspace",
+        "--all-targets",
+        "--locked",
+        "--",
+        "-D",
+        "warnings",
+    ])?;
     deps()?;
     cargo(&["test", "--workspace", "--locked"])?;
     match fuzz(10) {

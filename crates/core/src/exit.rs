@@ -8,6 +8,8 @@ use std::fmt;
 pub enum EsExit {
     /// 0: success.
     Ok = 0,
+    /// 1: a plain "no" (`has-passwd` on an unprotected keystore: `NO_PASSWORD_EXIT_CODE`).
+    Failure = 1,
     /// 64: the command line was wrong.
     Usage = 64,
     /// 65: invalid input data (keystore password, token, response).
@@ -48,6 +50,7 @@ impl EsExit {
     pub fn name(self) -> &'static str {
         match self {
             EsExit::Ok => "ok",
+            EsExit::Failure => "failure",
             EsExit::Usage => "usage",
             EsExit::DataError => "data_error",
             EsExit::NoInput => "no_input",

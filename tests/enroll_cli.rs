@@ -1,0 +1,431 @@
+//! Growing the cluster end to end: node A is auto-configured by `init`; an in-process server
+//! (real TLS, real HTTP) answers `GET /_security/enroll/node` with A's material read back from A's
+//! files; node B joins with `init --enrollment-token`. Then the JDK proves A and B trust each other
+//! on the transport layer, and openssl that B's HTTP certificate chains to A's HTTP CA. Failure
+//! shapes map to Elasticsearch's exit codes and leave B untouched; `reconfigure` restores on failure.
+
+mod common;
+
+use std::path::Path;
+use std::process::Command;
+use std::time::SystemTime;
+
+use common::{Home, STOCK_YML};
+use esac_enroll::testserver::{Failure, ServerOptions, TestServer};
+use esac_enroll::EnrollmentToken;
+use esac_secret::Secret;
+
+/// A's material, read back from A's config dir the way a node serving enrollment would.
+fn material_of(config: &Path) -> esac_pki::Material {
+    let pw = |name: &str| Secret::from_string(common::keystore_show(config, name, &[]));
+    let http = std::fs::read(config.join("certs/http.p12")).unwrap();
+    let transport = std::fs::read(config.join("certs/transport.p12")).unwrap();
+    let http = esac_pki::read_p12(
+        &http,
+        &pw("xpack.security.http.ssl.keystore.secure_password"),
+    )
+    .unwrap();
+    let transport = esac_pki::read_p12(
+        &transport,
+        &pw("xpack.security.transport.ssl.keystore.secure_password"),
+    )
+    .unwrap();
+    let ca = http.key_entry("http_ca").unwrap().certified_key().unwrap();
+    let t = transport
+        .key_entry("transport")
+        .unwrap()
+        .certified_key()
+        .unwrap();
+    let tca = transport
+        .trusted_cert("transport_ca")
+        .unwrap()
+        .cert_der
+        .clone();
+    let received = esac_pki::Received::from_der(
+        ca.key().pkcs8_der().clone(),
+        ca.cert_der(),
+        t.key().pkcs8_der().clone(),
+        t.cert_der(),
+        &tca,
+    )
+    .unwrap();
+    let params = esac_pki::PkiParams {
+        node_name: "node-a".into(),
+        san: esac_pki::SanInputs {
+            interface_addresses: vec!["127.0.0.1".parse().unwrap()],
+            hostname: "node-a".into(),
+            publish_hosts: vec![],
+        },
+        key_type: esac_pki::KeyType::EcdsaP256,
+    };
+    let keys = esac_pki::PoolKeySource::load(Path::new(&common::key_pool())).unwrap();
+    esac_pki::generate_enrolled(&params, &received, &keys, SystemTime::now()).unwrap()
+}
+
+fn node_a() -> Home {
+    let a = Home::new(STOCK_YML);
+    let run = a.init(&[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    a
+}
+
+fn server(a: &Home, failure: Failure) -> TestServer {
+    let opts = ServerOptions {
+        failure,
+        nodes_addresses: vec!["127.0.0.1:9300".into()],
+        ..ServerOptions::default()
+    };
+    TestServer::start(&material_of(&a.config()), opts).unwrap()
+}
+
+fn token_string(t: &EnrollmentToken) -> String {
+    t.encode().expose_str().unwrap().to_owned()
+}
+
+fn enroll(b: &Home, token: &str) -> common::Run {
+    b.init(&["--key-type", "ecdsa-p256", "--enrollment-token", token])
+}
+
+#[test]
+fn second_node_joins_and_trusts_the_first() {
+    let a = node_a();
+    let srv = server(&a, Failure::None);
+    let b = Home::new(STOCK_YML);
+    let run = enroll(&b, &token_string(&srv.token()));
+    assert_eq!(run.code, 0, "{run:?}");
+    common::assert_configured(&b.config(), &[]);
+    let yml = std::fs::read_to_string(b.yml()).unwrap();
+    assert!(yml.contains("# Discover existing nodes in the cluster\ndiscovery.seed_hosts: [\"127.0.0.1:9300\"]\n"), "{yml}");
+    assert!(!yml.contains("cluster.initial_master_nodes"), "{yml}");
+    // Only loopback addresses in the cluster: transport.host stays commented ([T+] rule).
+    assert!(yml.contains("\n#transport.host: 0.0.0.0\n"), "{yml}");
+    // The request was Elasticsearch's.
+    let reqs = srv.requests();
+    assert_eq!(reqs.len(), 1);
+    assert_eq!(
+        (reqs[0].method.as_str(), reqs[0].path.as_str()),
+        ("GET", "/_security/enroll/node")
+    );
+    assert!(reqs[0]
+        .headers
+        .iter()
+        .any(|(k, v)| k == "authorization" && v.starts_with("ApiKey ")));
+    // No elastic password for a node joining a cluster that has one.
+    assert!(!common::keystore_list(&b.config(), &[])
+        .iter()
+        .any(|n| n == "autoconfiguration.password_hash"));
+    // B's HTTP CA is A's.
+    assert_eq!(
+        std::fs::read(a.config().join("certs/http_ca.crt")).unwrap(),
+        std::fs::read(b.config().join("certs/http_ca.crt")).unwrap()
+    );
+
+    // The JDK: A's and B's transport.p12 complete a mutual-TLS handshake in both directions.
+    common::require_tool("java", &["-version"]);
+    let pw = |h: &Home| {
+        common::keystore_show(
+            &h.config(),
+            "xpack.security.transport.ssl.keystore.secure_password",
+            &[],
+        )
+    };
+    let out = Command::new("java")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/TransportPair.java"))
+        .arg(a.config().join("certs/transport.p12"))
+        .arg(b.config().join("certs/transport.p12"))
+        .env("A_P12_PASSWORD", pw(&a))
+        .env("B_P12_PASSWORD", pw(&b))
+        .output()
+        .unwrap();
+    let text =
+        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{text}");
+    assert_eq!(text.matches("OK ").count(), 2, "{text}");
+
+    // openssl: B's HTTP certificate verifies against A's http_ca.crt.
+    common::require_tool("openssl", &["version"]);
+    let http_pw = common::keystore_show(
+        &b.config(),
+        "xpack.security.http.ssl.keystore.secure_password",
+        &[],
+    );
+    let leaf = b.path().join("b-http.pem");
+    let st = Command::new("openssl")
+        .args(["pkcs12", "-nokeys", "-clcerts", "-in"])
+        .arg(b.config().join("certs/http.p12"))
+        .args(["-passin", &format!("pass:{http_pw}"), "-out"])
+        .arg(&leaf)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}",
+        String::from_utf8_lossy(&st.stderr)
+    );
+    let pem = std::fs::read_to_string(&leaf).unwrap();
+    let first = &pem[pem.find("-----BEGIN CERTIFICATE-----").unwrap()
+        ..pem.find("-----END CERTIFICATE-----").unwrap() + 25];
+    let only = b.path().join("b-leaf.pem");
+    std::fs::write(&only, format!("{first}\n")).unwrap();
+    let st = Command::new("openssl")
+        .args(["verify", "-purpose", "sslserver", "-CAfile"])
+        .arg(a.config().join("certs/http_ca.crt"))
+        .arg(&only)
+        .output()
+        .unwrap();
+    assert!(
+        st.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&st.stdout),
+        String::from_utf8_lossy(&st.stderr)
+    );
+}
+
+#[test]
+fn failure_shapes_map_to_elasticsearch_codes_and_change_nothing() {
+    let a = node_a();
+    let cases: Vec<(Failure, i32, &str)> = vec![
+        (
+            Failure::CaNotInChain,
+            69,
+            "Could not communicate with the node on any of the addresses",
+        ),
+        (
+            Failure::Status(500),
+            69,
+            "Could not communicate with the node on any of the addresses",
+        ),
+        (Failure::EmptyBody, 69, "Could not communicate"),
+        (
+            Failure::MissingFields(vec!["transport_key".into(), "nodes_addresses".into()]),
+            65,
+            "The following fields were empty or missing",
+        ),
+        (
+            Failure::MultipleCertificates,
+            65,
+            "Failed to parse Certificate from the response of the Enroll Node API",
+        ),
+        (
+            Failure::BadKey,
+            65,
+            "Failed to parse Private Key from the response of the Enroll Node API",
+        ),
+    ];
+    for (failure, code, text) in cases {
+        let srv = server(&a, failure.clone());
+        let b = Home::new(STOCK_YML);
+        let before = b.stable_snapshot();
+        let run = enroll(&b, &token_string(&srv.token()));
+        assert_eq!(run.code, code, "{failure:?}: {run:?}");
+        assert!(run.stderr.contains(text), "{failure:?}: {run:?}");
+        common::assert_same_tree(&before, &b.stable_snapshot(), &format!("{failure:?}"));
+    }
+
+    // Wrong fingerprint: the pinned CA does not match.
+    let srv = server(&a, Failure::None);
+    let mut t = srv.token();
+    t.fingerprint = "0".repeat(64);
+    let b = Home::new(STOCK_YML);
+    let before = b.stable_snapshot();
+    let run = enroll(&b, &token_string(&t));
+    assert_eq!(run.code, 69, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Unable to communicate with the node on"),
+        "{run:?}"
+    );
+    common::assert_same_tree(&before, &b.stable_snapshot(), "wrong fingerprint");
+
+    // Unreachable first address, reachable second: enrolls through the second.
+    let mut t = srv.token();
+    t.addresses
+        .insert(0, esac_enroll::testserver::closed_port_address().unwrap());
+    let b = Home::new(STOCK_YML);
+    let run = enroll(&b, &token_string(&t));
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("Unable to communicate with the node on"),
+        "{run:?}"
+    );
+
+    // Invalid token.
+    let b = Home::new(STOCK_YML);
+    let run = enroll(&b, "not-a-token");
+    assert_eq!(run.code, 65, "{run:?}");
+    assert!(run.stderr.contains("Invalid enrollment token"), "{run:?}");
+
+    // Every skip is fatal in enrollment mode.
+    let b = Home::new("xpack.security.enabled: true\n");
+    let run = enroll(&b, &token_string(&srv.token()));
+    assert_eq!(run.code, 80, "{run:?}");
+    assert!(
+        run.stderr
+            .starts_with("ERROR: Skipping security auto configuration"),
+        "{run:?}"
+    );
+}
+
+#[test]
+fn dry_run_with_a_token_contacts_nobody() {
+    let a = node_a();
+    let srv = server(&a, Failure::None);
+    let b = Home::new(STOCK_YML);
+    let before = b.snapshot();
+    let run = b.run(&[
+        "init",
+        "--dry-run",
+        "--enrollment-token",
+        &token_string(&srv.token()),
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(run.stdout.contains("was contacted"), "{run:?}");
+    assert!(run.stdout.contains("discovery.seed_hosts"), "{run:?}");
+    assert!(srv.requests().is_empty());
+    assert_eq!(before, b.snapshot());
+}
+
+#[test]
+fn reconfigure_a_package_node_and_restore_on_failure() {
+    let a = node_a();
+    let srv = server(&a, Failure::None);
+    // Node C was auto-configured on its own (as a package install is), and the operator added a
+    // setting inside the block.
+    let c = node_a();
+    let yml = std::fs::read_to_string(c.yml()).unwrap();
+    std::fs::write(
+        c.yml(),
+        yml.replace(
+            "http.host: 0.0.0.0\n",
+            "http.host: 0.0.0.0\nhttp.port: 9201\n",
+        ),
+    )
+    .unwrap();
+    let token = token_string(&srv.token());
+
+    // Without a terminal and without --yes: refused, nothing changed.
+    let before = c.stable_snapshot();
+    let run = c.run_env(
+        &["reconfigure", "--enrollment-token", &token],
+        &[("ESAC_TEST_KEY_POOL", &common::key_pool())],
+    );
+    assert_eq!(run.code, 64, "{run:?}");
+    common::assert_same_tree(&before, &c.stable_snapshot(), "no confirmation");
+
+    // Enrollment fails (server gone): unlike Elasticsearch, the previous configuration stays.
+    let dead = server(&a, Failure::Status(503));
+    let run = c.run_env(
+        &[
+            "reconfigure",
+            "--yes",
+            "--enrollment-token",
+            &token_string(&dead.token()),
+        ],
+        &[("ESAC_TEST_KEY_POOL", &common::key_pool())],
+    );
+    assert_eq!(run.code, 69, "{run:?}");
+    common::assert_same_tree(&before, &c.stable_snapshot(), "failed enrollment");
+
+    // Success: one block, joined to A, the user's setting kept, the old CA gone.
+    let run = c.run_env(
+        &[
+            "reconfigure",
+            "--yes",
+            "--key-type",
+            "ecdsa-p256",
+            "--enrollment-token",
+            &token,
+        ],
+        &[("ESAC_TEST_KEY_POOL", &common::key_pool())],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    common::assert_configured(&c.config(), &[]);
+    let yml = std::fs::read_to_string(c.yml()).unwrap();
+    assert!(
+        yml.contains("discovery.seed_hosts: [\"127.0.0.1:9300\"]"),
+        "{yml}"
+    );
+    assert!(!yml.contains("cluster.initial_master_nodes"), "{yml}");
+    assert!(yml.contains("\nhttp.port: 9201\n"), "{yml}");
+    assert_eq!(
+        std::fs::read(a.config().join("certs/http_ca.crt")).unwrap(),
+        std::fs::read(c.config().join("certs/http_ca.crt")).unwrap()
+    );
+    let orig: Vec<_> = std::fs::read_dir(c.config())
+        .unwrap()
+        .filter_map(|e| {
+            let n = e.unwrap().file_name().into_string().unwrap();
+            n.starts_with("certs.").then_some(n)
+        })
+        .collect();
+    assert!(
+        orig.is_empty(),
+        "old certs must be removed after a successful reconfigure: {orig:?}"
+    );
+
+    // A node that was never auto-configured cannot be reconfigured.
+    let plain = Home::new(STOCK_YML);
+    let run = plain.run(&["reconfigure", "--yes", "--enrollment-token", &token]);
+    assert_eq!(run.code, 64, "{run:?}");
+    assert!(
+        run.stderr.contains("doesn't appear to be auto-configured"),
+        "{run:?}"
+    );
+    let run = plain.run(&["reconfigure", "--yes"]);
+    assert_eq!(run.code, 64);
+    assert!(run
+        .stderr
+        .contains("enrollment-token is a mandatory parameter when reconfiguring the node"));
+}
+
+#[test]
+fn enrollment_token_command_creates_a_token_for_the_node() {
+    let a = node_a();
+    let srv = server(&a, Failure::None);
+    let pwfile = a.path().join("pw");
+    std::fs::write(&pwfile, "elastic-test-password\n").unwrap();
+    let url = format!("https://{}", srv.address());
+    let run = a.run(&[
+        "enrollment-token",
+        "--scope",
+        "node",
+        "--url",
+        &url,
+        "--password-file",
+        pwfile.to_str().unwrap(),
+    ]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let token = EnrollmentToken::decode(run.stdout.trim()).unwrap();
+    let fpr = Command::new("openssl")
+        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+        .arg(a.config().join("certs/http_ca.crt"))
+        .output()
+        .unwrap();
+    let fpr = String::from_utf8_lossy(&fpr.stdout)
+        .to_lowercase()
+        .replace(':', "");
+    assert!(
+        fpr.contains(&token.fingerprint),
+        "{fpr} vs {}",
+        token.fingerprint
+    );
+    assert!(!token.addresses.is_empty());
+
+    // Wrong password: an error, no token.
+    std::fs::write(&pwfile, "wrong\n").unwrap();
+    let run = a.run(&[
+        "enrollment-token",
+        "--scope",
+        "kibana",
+        "--url",
+        &url,
+        "--password-file",
+        pwfile.to_str().unwrap(),
+    ]);
+    assert_ne!(run.code, 0, "{run:?}");
+    assert!(run.stdout.trim().is_empty());
+    // No terminal and no password file: refused.
+    let run = a.run(&["enrollment-token", "--scope", "kibana", "--url", &url]);
+    assert_eq!(run.code, 64, "{run:?}");
+}
