@@ -9,29 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// The stock `elasticsearch.yml` shipped with Elasticsearch 8 (comments only).
-pub const STOCK_YML: &str =
-    "# ======================== Elasticsearch Configuration =========================
-#
-# NOTE: Elasticsearch comes with reasonable defaults for most settings.
-#
-# ---------------------------------- Cluster -----------------------------------
-#
-#cluster.name: my-application
-#
-# ------------------------------------ Node ------------------------------------
-#
-#node.name: node-1
-#
-# ----------------------------------- Paths ------------------------------------
-#
-#path.data: /path/to/data
-#
-# ---------------------------------- Network -----------------------------------
-#
-#network.host: 192.168.0.1
-#
-#http.port: 9200
-";
+pub const STOCK_YML: &str = include_str!("../data/elasticsearch.yml");
 
 /// A temporary Elasticsearch home with `config/elasticsearch.yml`.
 pub struct Home {

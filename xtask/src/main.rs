@@ -144,25 +144,7 @@ fn deps() -> Result {
     Ok(())
 }
 
-const STOCK_YML: &str =
-    "# ======================== Elasticsearch Configuration =========================
-#
-# NOTE: Elasticsearch comes with reasonable defaults for most settings.
-#
-# ---------------------------------- Cluster -----------------------------------
-#
-#cluster.name: my-application
-#
-# ------------------------------------ Node ------------------------------------
-#
-#node.name: node-1
-#
-# ---------------------------------- Network -----------------------------------
-#
-#network.host: 192.168.0.1
-#
-#http.port: 9200
-";
+const STOCK_YML: &str = include_str!("../../tests/data/elasticsearch.yml");
 
 /// A fresh home in `target/demo/es-home`, then dry run, real run, and a look at the result.
 fn demo() -> Result {
