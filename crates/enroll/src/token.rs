@@ -171,6 +171,24 @@ mod tests {
     /// JSON), built here: no literal token exists in Elasticsearch's own tests (they are random).
     const SAMPLE: &str = "eyJ2ZXIiOiI4LjE0LjAiLCJhZHIiOlsiMTkyLjE2OC4xLjEwOjkyMDAiLCJbMjAwMTpkYjg6OjEwXTo5MjAwIl0sImZnciI6IjQ4ZmVlNDhmYTVhMjk3ZDY0ZjVlYjQ3YjAwMDZjZmFiOTQ4NmFiN2Y1ZWYzMmY5YTA0ZDM2ZWUyZjQ5ODU2MTMiLCJrZXkiOiJ0WWstQ1k4QnZfd0Q3aWRQSFdsNzpVV1FVeFhSV1I5U1hUUW9lS0hXakRBIn0=";
 
+    /// A Kibana token exactly as an Elasticsearch 8.2.3 node printed it in its first-start banner
+    /// (quoted in a public README; the API key behind it is long expired).
+    const ES_823_TOKEN: &str = "eyJ2ZXIiOiI4LjIuMyIsImFkciI6WyIxOTIuMTY4LjMyLjI6OTIwMCJdLCJmZ3IiOiIzMzRhNzgwNWU1YWEyMDJlNWZkNjk3OThiOGE4M2NjMWFiODZlNGE1NjJiNjcwN2I3ZGFjNzRkNTZhZjI5MzI4Iiwia2V5IjoiNDlMRWJJRUJfZlY4SXowYkp2UlE6TTdENnloLWxRc0tQSjUtQXJnWkIzdyJ9";
+
+    #[test]
+    fn decodes_a_token_printed_by_elasticsearch() {
+        let t = EnrollmentToken::decode(ES_823_TOKEN).expect("a real Elasticsearch token");
+        assert_eq!(t.version, "8.2.3");
+        assert_eq!(t.addresses, vec!["192.168.32.2:9200".to_owned()]);
+        assert_eq!(
+            t.fingerprint,
+            "334a7805e5aa202e5fd69798b8a83cc1ab86e4a562b6707b7dac74d56af29328"
+        );
+        assert_eq!(t.api_key_id().as_deref(), Some("49LEbIEB_fV8Iz0bJvRQ"));
+        // Our encoding of it is Elasticsearch's, byte for byte.
+        assert_eq!(t.encode().expose_str(), Some(ES_823_TOKEN));
+    }
+
     #[test]
     fn decodes_a_token_of_the_documented_shape() {
         let t = EnrollmentToken::decode(SAMPLE).unwrap();
