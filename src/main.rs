@@ -24,6 +24,7 @@ fn main() -> ExitCode {
             };
         }
     };
+    init_logging(&cli.global);
     let result = match &cli.command {
         cli::Command::Init(args) => cmd::init::run(&cli.global, args),
         cli::Command::Keystore(c) => cmd::keystore::run(&cli.global, c),
@@ -41,4 +42,22 @@ fn main() -> ExitCode {
             ExitCode::from(e.exit.code())
         }
     }
+}
+
+/// Logs go to standard error: warnings by default, each executor step with `-v`, errors only with
+/// `-s`. Nothing logged is secret: steps, paths and exit codes only.
+fn init_logging(global: &cli::GlobalArgs) {
+    let level = if global.verbose {
+        tracing::Level::DEBUG
+    } else if global.silent {
+        tracing::Level::ERROR
+    } else {
+        tracing::Level::WARN
+    };
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(level)
+        .without_time()
+        .with_target(false)
+        .try_init();
 }

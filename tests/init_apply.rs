@@ -750,3 +750,34 @@ fn unwritable_config_dir() {
     common::assert_same_tree(&before, &home.stable_snapshot(), &format!("{run:?}"));
     set_mode(&home.config(), 0o755);
 }
+
+#[test]
+fn verbose_logs_every_step_and_no_secret() {
+    let home = Home::new(STOCK_YML);
+    let creds = home.path().join("creds.json");
+    let run = home.init(&["-v", "--credentials-file", creds.to_str().unwrap()]);
+    assert_eq!(run.code, 0, "{run:?}");
+    for step in [
+        "staging_dir",
+        "keystore_save",
+        "rename_staging",
+        "write_yml",
+    ] {
+        assert!(
+            run.stderr.contains(&format!("step=\"{step}\"")),
+            "{step}: {run:?}"
+        );
+    }
+    let json: serde_json::Value = serde_json::from_slice(&std::fs::read(&creds).unwrap()).unwrap();
+    let password = json["password"].as_str().unwrap();
+    assert!(
+        !run.stdout.contains(password) && !run.stderr.contains(password),
+        "{run:?}"
+    );
+    let http_pw = common::keystore_show(
+        &home.config(),
+        "xpack.security.http.ssl.keystore.secure_password",
+        &[],
+    );
+    assert!(!run.stderr.contains(&http_pw) && !run.stdout.contains(&http_pw));
+}

@@ -110,6 +110,7 @@ pub fn apply(req: &ApplyRequest<'_>) -> Result<Applied, UserError> {
     match run(req, &paths, &mut done) {
         Ok(applied) => Ok(applied),
         Err(e) => {
+            tracing::debug!(exit = e.exit.code(), "step failed; rolling back");
             if let Err(undo) = rollback(&paths, &done) {
                 return Err(UserError::new(
                     e.exit,

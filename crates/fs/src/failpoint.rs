@@ -1,4 +1,5 @@
-//! Test-only failure injection: `ESAC_FAILPOINT=<step>` makes that step fail with an I/O error;
+//! Every step of the executor passes here: it is logged (`-v`), and, in test builds only, failure
+//! injection: `ESAC_FAILPOINT=<step>` makes that step fail with an I/O error;
 //! `ESAC_FAILPOINT=abort:<step>` kills the process there (as SIGKILL or a power loss would).
 //! Compiled out of release builds.
 
@@ -25,6 +26,7 @@ pub const STEPS: &[&str] = &[
 /// Fails (or aborts) when the failpoint names `step`.
 #[cfg(debug_assertions)]
 pub fn hit(step: &str) -> io::Result<()> {
+    tracing::debug!(step, "apply");
     match std::env::var("ESAC_FAILPOINT") {
         Ok(v) if v == step => Err(io::Error::other(format!("injected failure at step {step}"))),
         Ok(v) if v.strip_prefix("abort:") == Some(step) => std::process::abort(),
@@ -35,6 +37,7 @@ pub fn hit(step: &str) -> io::Result<()> {
 /// Release builds have no failpoints.
 #[cfg(not(debug_assertions))]
 #[inline(always)]
-pub fn hit(_step: &str) -> io::Result<()> {
+pub fn hit(step: &str) -> io::Result<()> {
+    tracing::debug!(step, "apply");
     Ok(())
 }
