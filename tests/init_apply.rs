@@ -726,7 +726,7 @@ fn unwritable_config_dir() {
     let mut cmd = if is_root() {
         let mut c = Command::new("setpriv");
         c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_es-autoconf"));
+            .arg(common::bin_for_any_user());
         c
     } else {
         Command::new(env!("CARGO_BIN_EXE_es-autoconf"))

@@ -120,7 +120,7 @@ fn unreadable_yml() {
         let before = home.snapshot();
         let out = std::process::Command::new("setpriv")
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(env!("CARGO_BIN_EXE_es-autoconf"))
+            .arg(common::bin_for_any_user())
             .args(["init", "--dry-run", "--es-home"])
             .arg(home.path())
             .env("HOSTNAME", "node-1")

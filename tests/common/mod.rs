@@ -342,3 +342,19 @@ pub fn assert_same_tree(before: &Tree, after: &Tree, what: &str) {
         diff.join("\n")
     );
 }
+
+/// A copy of the binary that any user can run (mode 0755, in a world-traversable temp dir), for
+/// tests that drop to `nobody`: the build directory itself may sit under a private home.
+pub fn bin_for_any_user() -> PathBuf {
+    static COPY: std::sync::OnceLock<PathBuf> = std::sync::OnceLock::new();
+    COPY.get_or_init(|| {
+        let dir = std::env::temp_dir().join(format!("esac-bin-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let path = dir.join("es-autoconf");
+        std::fs::copy(env!("CARGO_BIN_EXE_es-autoconf"), &path).unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        path
+    })
+    .clone()
+}
