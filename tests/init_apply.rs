@@ -15,7 +15,7 @@ use common::{
 };
 use esac_keystore::{DerivedKey, FormatVersion, Keystore, Secret};
 
-/// Every failpoint step, in execution order.
+// Every failpoint step, in execution order.
 use esac_fs::failpoint::STEPS;
 
 /// Steps taken only when there is something to back up (an existing keystore / `certs/`).
