@@ -17,6 +17,9 @@ mod bench;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 
+#[cfg(test)]
+mod tidy;
+
 type Result<T = ()> = std::result::Result<T, String>;
 
 fn main() -> ExitCode {

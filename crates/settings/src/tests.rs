@@ -1,3 +1,5 @@
+//! Unit tests of the settings model: flattening, lists, placeholders, overrides, errors.
+
 use super::*;
 
 fn no_env(_: &str) -> Option<String> {

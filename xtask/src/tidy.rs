@@ -1,0 +1,79 @@
+//! Tidy checks, run by `cargo test` (as rust-analyzer's `tidy.rs`): every module says what it is
+//! for, every crate is described in `docs/ARCHITECTURE.md`, and no test is switched off.
+
+use std::path::{Path, PathBuf};
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        let name = e.file_name().to_string_lossy().into_owned();
+        if p.is_dir() {
+            if name != "target" && name != "fuzz" && !name.starts_with('.') {
+                rust_files(&p, out);
+            }
+        } else if name.ends_with(".rs") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_library_and_binary_module_has_a_doc_header() {
+    let root = super::root();
+    let mut files = Vec::new();
+    rust_files(&root.join("src"), &mut files);
+    rust_files(&root.join("xtask/src"), &mut files);
+    for krate in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
+        rust_files(&krate.path().join("src"), &mut files);
+    }
+    let missing: Vec<_> = files
+        .iter()
+        .filter(|f| {
+            !std::fs::read_to_string(f)
+                .unwrap_or_default()
+                .starts_with("//!")
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "modules without a `//!` header: {missing:?}"
+    );
+}
+
+#[test]
+fn every_crate_is_described_in_the_architecture_doc() {
+    let root = super::root();
+    let doc = std::fs::read_to_string(root.join("docs/ARCHITECTURE.md")).unwrap();
+    for krate in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
+        let manifest = std::fs::read_to_string(krate.path().join("Cargo.toml")).unwrap_or_default();
+        let Some(name) = manifest.lines().find_map(|l| l.strip_prefix("name = \"")) else {
+            continue;
+        };
+        let name = name.trim_end_matches('"');
+        assert!(
+            doc.contains(&format!("`{name}`")),
+            "{name} is not described in docs/ARCHITECTURE.md"
+        );
+    }
+}
+
+#[test]
+fn no_test_is_switched_off() {
+    let root = super::root();
+    let mut files = Vec::new();
+    for dir in ["src", "tests", "crates", "xtask"] {
+        rust_files(&root.join(dir), &mut files);
+    }
+    let (ignore, should_panic) = (concat!("#[", "ignore"), concat!("#[", "should_panic"));
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap_or_default();
+        assert!(
+            !text.contains(ignore) && !text.contains(should_panic),
+            "{}",
+            f.display()
+        );
+    }
+}
