@@ -27,16 +27,6 @@ fn key_type(arg: KeyTypeArg) -> KeyType {
     }
 }
 
-fn pki_key_type(k: KeyType) -> esac_pki::KeyType {
-    match k {
-        KeyType::Rsa2048 => esac_pki::KeyType::Rsa2048,
-        KeyType::Rsa3072 => esac_pki::KeyType::Rsa3072,
-        KeyType::Rsa4096 => esac_pki::KeyType::Rsa4096,
-        KeyType::EcdsaP256 => esac_pki::KeyType::EcdsaP256,
-        KeyType::EcdsaP384 => esac_pki::KeyType::EcdsaP384,
-    }
-}
-
 fn env_lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()
 }
@@ -455,21 +445,14 @@ fn configure(
         None
     };
     let keys = key_source()?;
-    let s = &facts.settings;
-    let mut publish_hosts = s.get_list("network.publish_host");
-    publish_hosts.extend(s.get_list("http.publish_host"));
     let reconfiguring = reconfig.is_some();
     let request = esac_fs::ApplyRequest {
         plan: &plan,
         config_dir: &facts.config_dir,
         pki: esac_pki::PkiParams {
             node_name: plan.node_name.clone(),
-            san: esac_pki::SanInputs {
-                interface_addresses: facts.interface_addresses.clone(),
-                hostname: facts.hostname.clone(),
-                publish_hosts,
-            },
-            key_type: pki_key_type(opts.key_type),
+            san: esac_core::plan::san_inputs(facts),
+            key_type: opts.key_type,
         },
         keys: keys.as_ref(),
         now,

@@ -9,8 +9,10 @@ use std::io::{self, IsTerminal, Write};
 
 use esac_core::{EsExit, UserError};
 use esac_keystore::open::{OpenedKeystore, PASSPHRASE_FILE_ENV};
-use esac_keystore::{open_keystore, store, Error, PasswordSource};
+use esac_keystore::{open_keystore, store, PasswordSource};
 use serde_json::json;
+
+use esac_fs::apply::keystore_error;
 
 use crate::cli::{Format, GlobalArgs, KeystoreCommand};
 use crate::paths::Paths;
@@ -121,24 +123,6 @@ fn open(paths: &Paths) -> Result<OpenedKeystore, UserError> {
         )),
         Err(e) => Err(keystore_error(&e)),
     }
-}
-
-/// Exit codes as Elasticsearch's CLI gives them: decryption failures are `SecurityException`s,
-/// turned into DATA_ERROR by `KeyStoreAwareCommand`; Lucene's corruption errors are
-/// `IOException`s (IO_ERROR); a bad version or hasPassword byte is an `IllegalStateException`
-/// (CODE_ERROR); save refusals are CONFIG.
-fn keystore_error(e: &Error) -> UserError {
-    let exit = match e.root() {
-        Error::WrongPassword | Error::Corrupted | Error::InvalidSettingName { .. } => {
-            EsExit::DataError
-        }
-        Error::FormatTooOld { .. }
-        | Error::FormatTooNew { .. }
-        | Error::HasPasswordCorrupt { .. } => EsExit::CodeError,
-        Error::OwnerChange { .. } | Error::TempDenied { .. } => EsExit::Config,
-        _ => EsExit::IoError,
-    };
-    UserError::new(exit, e.to_string())
 }
 
 /// Writes to stdout; a closed pipe (`| head`) is not an error worth reporting.

@@ -2,7 +2,6 @@
 //! `--dry-run`, and executed step by step by the executor in `esac-fs`. Dry-run and the real run
 //! therefore cannot drift apart.
 
-use std::net::IpAddr;
 use std::path::PathBuf;
 
 use serde::Serialize;
@@ -11,46 +10,12 @@ use crate::decide::{node_name, Mode};
 use crate::facts::{Facts, FileKind};
 use crate::yml::{format_timestamp, render_block, BlockInputs};
 
-/// Key algorithm and size for every generated key.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-pub enum KeyType {
-    /// RSA 2048.
-    #[serde(rename = "rsa-2048")]
-    Rsa2048,
-    /// RSA 3072.
-    #[serde(rename = "rsa-3072")]
-    Rsa3072,
-    /// RSA 4096 (Elasticsearch's choice, the default).
-    #[serde(rename = "rsa-4096")]
-    Rsa4096,
-    /// ECDSA on P-256, signed with SHA256withECDSA.
-    #[serde(rename = "ecdsa-p256")]
-    EcdsaP256,
-    /// ECDSA on P-384, signed with SHA384withECDSA.
-    #[serde(rename = "ecdsa-p384")]
-    EcdsaP384,
-}
+/// Key algorithm and size for every generated key: the generator's own type, so the plan and
+/// the keys cannot disagree. Serialized as its `--key-type` spelling.
+pub use esac_pki::KeyType;
 
-impl KeyType {
-    /// The `--key-type` spelling.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            KeyType::Rsa2048 => "rsa-2048",
-            KeyType::Rsa3072 => "rsa-3072",
-            KeyType::Rsa4096 => "rsa-4096",
-            KeyType::EcdsaP256 => "ecdsa-p256",
-            KeyType::EcdsaP384 => "ecdsa-p384",
-        }
-    }
-
-    /// The signature algorithm Java would name.
-    pub fn signature_algorithm(self) -> &'static str {
-        match self {
-            KeyType::Rsa2048 | KeyType::Rsa3072 | KeyType::Rsa4096 => "SHA256withRSA",
-            KeyType::EcdsaP256 => "SHA256withECDSA",
-            KeyType::EcdsaP384 => "SHA384withECDSA",
-        }
-    }
+fn key_type_name<S: serde::Serializer>(k: &KeyType, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(k.name())
 }
 
 /// Options of a run that are not facts about the machine.
@@ -99,6 +64,7 @@ pub struct CertPlan {
     /// Key usages.
     pub key_usage: Vec<&'static str>,
     /// Key type.
+    #[serde(serialize_with = "key_type_name")]
     pub key_type: KeyType,
     /// Signature algorithm.
     pub signature_algorithm: &'static str,
@@ -211,26 +177,22 @@ pub const TRANSPORT_CA_DN: &str = "CN=Elasticsearch security auto-configuration 
 /// The SANs of the HTTP certificate (spec §2.3), in a stable order: interface addresses,
 /// `localhost`, the hostname, then publish hosts.
 pub fn http_sans(facts: &Facts) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    let mut push = |v: String| {
-        if !out.contains(&v) {
-            out.push(v);
-        }
-    };
-    for ip in &facts.interface_addresses {
-        push(format!("IP:{ip}"));
+    san_inputs(facts)
+        .entries()
+        .iter()
+        .map(ToString::to_string)
+        .collect()
+}
+
+/// What the HTTP certificate's SANs are made of: the generator uses the very same value.
+pub fn san_inputs(facts: &Facts) -> esac_pki::SanInputs {
+    let mut publish_hosts = facts.settings.get_list("network.publish_host");
+    publish_hosts.extend(facts.settings.get_list("http.publish_host"));
+    esac_pki::SanInputs {
+        interface_addresses: facts.interface_addresses.clone(),
+        hostname: facts.hostname.clone(),
+        publish_hosts,
     }
-    push("DNS:localhost".into());
-    push(format!("DNS:{}", facts.hostname));
-    for key in ["network.publish_host", "http.publish_host"] {
-        for v in facts.settings.get_list(key) {
-            match v.parse::<IpAddr>() {
-                Ok(ip) => push(format!("IP:{ip}")),
-                Err(_) => push(format!("DNS:{v}")),
-            }
-        }
-    }
-    out
 }
 
 /// Which keystore format to write, and why: `--keystore-format`, else what the detected

@@ -125,7 +125,7 @@ pub fn plan_text(plan: &Plan) -> String {
             s,
             "  {} ({origin}, {}, {}):",
             c.name,
-            c.key_type.as_str(),
+            c.key_type.name(),
             c.signature_algorithm
         );
         let _ = writeln!(s, "    subject: {}", c.subject);

@@ -290,7 +290,7 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
     let bytes = esac_keystore::encode(&keystore, &key)
         .map_err(|e| UserError::new(EsExit::CodeError, e.to_string()))?;
     done.keystore_created = !keystore_existed;
-    esac_keystore::store::save(&p.keystore, &bytes).map_err(keystore_error)?;
+    esac_keystore::store::save(&p.keystore, &bytes).map_err(|e| keystore_error(&e))?;
     if let Some(gid) = req.gid {
         set_mode_group(&p.keystore, 0o660, Some(gid))
             .map_err(|e| io_err("cannot set the group of", &p.keystore, e))?;
@@ -333,7 +333,7 @@ fn run(req: &ApplyRequest<'_>, p: &Paths, done: &mut Done) -> Result<Applied, Us
 }
 
 fn keystore_file_error(e: esac_keystore::Error, path: &Path) -> UserError {
-    let mut err = keystore_error(e);
+    let mut err = keystore_error(&e);
     // Elasticsearch's wrong-password message stays verbatim; everything else names the file.
     let shown = path.display().to_string();
     if err.message != msg::WRONG_KEYSTORE_PASSWORD && !err.message.contains(&shown) {
@@ -346,12 +346,18 @@ fn panicked() -> UserError {
     UserError::new(EsExit::CodeError, "a worker thread panicked")
 }
 
-fn keystore_error(e: esac_keystore::Error) -> UserError {
+/// Exit codes for keystore errors, as Elasticsearch's tools give them: decryption failures are
+/// `SecurityException`s, turned into DATA_ERROR by `KeyStoreAwareCommand`; Lucene's corruption
+/// errors are `IOException`s (IO_ERROR); a bad version or hasPassword byte is an
+/// `IllegalStateException` (CODE_ERROR); save refusals are CONFIG. `init` and `keystore` share it.
+pub fn keystore_error(e: &esac_keystore::Error) -> UserError {
     use esac_keystore::Error as K;
     let exit = match e.root() {
-        K::WrongPassword => EsExit::DataError,
+        K::WrongPassword | K::Corrupted | K::InvalidSettingName { .. } => EsExit::DataError,
+        K::FormatTooOld { .. } | K::FormatTooNew { .. } | K::HasPasswordCorrupt { .. } => {
+            EsExit::CodeError
+        }
         K::OwnerChange { .. } | K::TempDenied { .. } => EsExit::Config,
-        other if other.is_corruption() => EsExit::DataError,
         _ => EsExit::IoError,
     };
     UserError::new(exit, e.to_string())
@@ -364,23 +370,23 @@ fn open_keystore(
     password: &Secret,
     version: FormatVersion,
 ) -> Result<(Keystore, DerivedKey), UserError> {
-    match esac_keystore::store::load(path).map_err(keystore_error)? {
+    match esac_keystore::store::load(path).map_err(|e| keystore_error(&e))? {
         Some(file) => {
             let (mut ks, key) = file
                 .decrypt(password)
                 .map_err(|e| keystore_file_error(e, path))?;
-            ks.add_seed_if_missing().map_err(keystore_error)?;
+            ks.add_seed_if_missing().map_err(|e| keystore_error(&e))?;
             let key = if key.write_version() == version {
                 key
             } else {
-                DerivedKey::new_random(password, version).map_err(keystore_error)?
+                DerivedKey::new_random(password, version).map_err(|e| keystore_error(&e))?
             };
             Ok((ks, key))
         }
         None => {
-            let ks = Keystore::create().map_err(keystore_error)?;
-            let key =
-                DerivedKey::new_random(&Secret::default(), version).map_err(keystore_error)?;
+            let ks = Keystore::create().map_err(|e| keystore_error(&e))?;
+            let key = DerivedKey::new_random(&Secret::default(), version)
+                .map_err(|e| keystore_error(&e))?;
             Ok((ks, key))
         }
     }

@@ -89,7 +89,13 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
     let keystore_path = input.config_dir.join("elasticsearch.keystore");
     let keystore = file_kind(&keystore_path);
     let (keystore_version, keystore_has_password) = match keystore {
-        FileKind::ReadableFile => peek_keystore_header(&keystore_path),
+        FileKind::ReadableFile => match esac_keystore::store::load(&keystore_path) {
+            Ok(Some(f)) => (
+                u32::try_from(f.version().number()).ok(),
+                Some(f.has_password()),
+            ),
+            _ => (None, None),
+        },
         _ => (None, None),
     };
 
@@ -183,24 +189,6 @@ fn data_dir_state(path: &Path) -> DataDirState {
         },
         _ => DataDirState::Absent,
     }
-}
-
-/// Version and password flag from the first 32 bytes (Lucene header + hasPassword byte).
-fn peek_keystore_header(path: &Path) -> (Option<u32>, Option<bool>) {
-    let mut head = [0u8; 32];
-    let ok = std::fs::File::open(path)
-        .and_then(|mut f| f.read_exact(&mut head))
-        .is_ok();
-    if !ok || head[..4] != [0x3F, 0xD7, 0x6C, 0x17] {
-        return (None, None);
-    }
-    let version = u32::from_be_bytes([head[27], head[28], head[29], head[30]]);
-    let has_password = match head[31] {
-        0 => Some(false),
-        1 => Some(true),
-        _ => None,
-    };
-    (Some(version), has_password)
 }
 
 /// `gethostname(2)`, as bash sets `$HOSTNAME`.

@@ -50,9 +50,9 @@ impl KeyType {
     /// The name accepted by [`FromStr`] and printed by [`fmt::Display`].
     pub fn name(self) -> &'static str {
         match self {
-            KeyType::Rsa2048 => "rsa2048",
-            KeyType::Rsa3072 => "rsa3072",
-            KeyType::Rsa4096 => "rsa4096",
+            KeyType::Rsa2048 => "rsa-2048",
+            KeyType::Rsa3072 => "rsa-3072",
+            KeyType::Rsa4096 => "rsa-4096",
             KeyType::EcdsaP256 => "ecdsa-p256",
             KeyType::EcdsaP384 => "ecdsa-p384",
         }
@@ -604,7 +604,7 @@ mod tests {
         assert!(shown.contains("subject:   CN=Elasticsearch security auto-configuration HTTP CA"));
         assert!(shown.contains("validity:  730 days, 2023-11-14 22:13:20 UTC to 2025-11-13"));
         assert!(shown.contains("validity:  36135 days, 2023-11-14 22:13:20 UTC to 2122-10-21"));
-        assert!(shown.contains("key:       rsa4096 (SHA256withRSA)"));
+        assert!(shown.contains("key:       rsa-4096 (SHA256withRSA)"));
     }
 
     #[test]
