@@ -537,15 +537,31 @@ fn configure(
 fn key_source() -> Result<Box<dyn esac_pki::KeySource>, UserError> {
     #[cfg(debug_assertions)]
     if let Some(dir) = std::env::var_os("ESAC_TEST_KEY_POOL") {
-        let pool = esac_pki::PoolKeySource::load(Path::new(&dir)).map_err(|e| {
-            UserError::new(
-                EsExit::CodeError,
-                format!("cannot load the test key pool: {e}"),
-            )
-        })?;
-        return Ok(Box::new(pool));
+        return Ok(Box::new(LazyPool {
+            dir: dir.into(),
+            pool: std::sync::OnceLock::new(),
+        }));
     }
     Ok(Box::new(esac_pki::AwsLcKeySource))
+}
+
+/// The test key pool, read when the first key is asked for: keys are needed only at the
+/// `generate` step, so earlier steps fail with their own exit codes, as with real generation.
+#[cfg(debug_assertions)]
+struct LazyPool {
+    dir: std::path::PathBuf,
+    pool: std::sync::OnceLock<esac_pki::PoolKeySource>,
+}
+
+#[cfg(debug_assertions)]
+impl esac_pki::KeySource for LazyPool {
+    fn generate(&self, key_type: KeyType) -> esac_pki::Result<esac_pki::PrivateKey> {
+        if let Some(pool) = self.pool.get() {
+            return pool.generate(key_type);
+        }
+        let loaded = esac_pki::PoolKeySource::load(&self.dir)?;
+        self.pool.get_or_init(|| loaded).generate(key_type)
+    }
 }
 
 fn create_credentials_file(path: &Path) -> Result<std::fs::File, UserError> {
