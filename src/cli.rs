@@ -1,9 +1,12 @@
-//! Command-line definitions. Validation only: nothing here reads files or the environment
-//! beyond what clap does for `ES_HOME` / `ES_PATH_CONF`.
+//! Command-line definitions. Validation only (ripgrep's "low-level arguments"): values are typed
+//! here, nothing reads files; clap applies `ES_HOME` / `ES_PATH_CONF`.
 
 use std::path::PathBuf;
 
+use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use esac_app::env;
+use esac_certspec::KeyType;
 
 /// Elasticsearch first-start security auto-configuration, outside the JVM.
 #[derive(Debug, Parser)]
@@ -20,11 +23,11 @@ pub struct Cli {
 #[derive(Debug, Args, Clone)]
 pub struct GlobalArgs {
     /// Elasticsearch home directory [default: $ES_HOME, else the current directory]
-    #[arg(long, global = true, env = "ES_HOME", value_name = "DIR")]
+    #[arg(long, global = true, env = env::ES_HOME, value_name = "DIR")]
     pub es_home: Option<PathBuf>,
 
     /// Configuration directory [default: $ES_PATH_CONF, else <es-home>/config]
-    #[arg(long, global = true, env = "ES_PATH_CONF", value_name = "DIR")]
+    #[arg(long, global = true, env = env::ES_PATH_CONF, value_name = "DIR")]
     pub config_dir: Option<PathBuf>,
 
     /// Output format
@@ -73,12 +76,21 @@ pub struct ReconfigureArgs {
     pub yes: bool,
 }
 
+/// What an enrollment token enrolls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Scope {
+    /// Kibana
+    Kibana,
+    /// Another Elasticsearch node
+    Node,
+}
+
 /// Arguments of `es-autoconf enrollment-token`.
 #[derive(Debug, Args, Clone)]
 pub struct EnrollmentTokenArgs {
     /// What the token enrolls
-    #[arg(long, value_parser = ["kibana", "node"])]
-    pub scope: String,
+    #[arg(long, value_enum)]
+    pub scope: Scope,
 
     /// The node's HTTPS URL [default: https://localhost:9200]
     #[arg(long, value_name = "URL")]
@@ -87,6 +99,10 @@ pub struct EnrollmentTokenArgs {
     /// Read the elastic user's password from this file instead of a terminal prompt
     #[arg(long, value_name = "PATH")]
     pub password_file: Option<PathBuf>,
+}
+
+fn key_type_parser() -> impl TypedValueParser<Value = KeyType> {
+    PossibleValuesParser::new(KeyType::ALL.map(KeyType::name)).try_map(|s| s.parse::<KeyType>())
 }
 
 /// Arguments of `es-autoconf init`.
@@ -101,12 +117,12 @@ pub struct InitArgs {
     pub dry_run: bool,
 
     /// Key type for the CAs and certificates
-    #[arg(long, value_enum, default_value_t = KeyTypeArg::Rsa4096)]
-    pub key_type: KeyTypeArg,
+    #[arg(long, default_value = KeyType::Rsa4096.name(), value_parser = key_type_parser())]
+    pub key_type: KeyType,
 
     /// elasticsearch.keystore format to write (5 for Elasticsearch 8.0-8.13, 6 from 8.14)
-    #[arg(long, value_parser = ["5", "6"])]
-    pub keystore_format: Option<String>,
+    #[arg(long, value_parser = clap::value_parser!(u32).range(5..=6))]
+    pub keystore_format: Option<u32>,
 
     /// Generate the `elastic` password even without a terminal and write it, with the CA
     /// fingerprint, to this new file (mode 0600, JSON); fails if the file exists
@@ -120,21 +136,6 @@ pub struct InitArgs {
     /// Join an existing cluster with an enrollment token (from `enrollment-token --scope node`)
     #[arg(long, value_name = "TOKEN")]
     pub enrollment_token: Option<String>,
-}
-
-/// Key types offered by `--key-type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum KeyTypeArg {
-    #[value(name = "rsa-2048")]
-    Rsa2048,
-    #[value(name = "rsa-3072")]
-    Rsa3072,
-    #[value(name = "rsa-4096")]
-    Rsa4096,
-    #[value(name = "ecdsa-p256")]
-    EcdsaP256,
-    #[value(name = "ecdsa-p384")]
-    EcdsaP384,
 }
 
 /// `es-autoconf keystore ...`

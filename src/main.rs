@@ -1,10 +1,13 @@
-//! The `es-autoconf` binary: argument parsing and exit codes only.
+//! The `es-autoconf` binary: parses the command line, calls one function of the application
+//! layer (`esac-app`) per command, prints through one [`printer::Printer`], and exits. Nothing
+//! here decides anything.
 
 #![forbid(unsafe_code)]
 
 mod cli;
 mod cmd;
-mod paths;
+mod json;
+mod printer;
 
 use std::process::ExitCode;
 
@@ -25,23 +28,8 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&cli.global);
-    let result = match &cli.command {
-        cli::Command::Init(args) => cmd::init::run(&cli.global, args),
-        cli::Command::Keystore(c) => cmd::keystore::run(&cli.global, c),
-        cli::Command::Reconfigure(a) => cmd::init::run_kind(
-            &cli.global,
-            &a.init,
-            cmd::init::Kind::Reconfigure { yes: a.yes },
-        ),
-        cli::Command::EnrollmentToken(a) => cmd::enrollment_token::run(&cli.global, a),
-    };
-    match result {
-        Ok(exit) => ExitCode::from(exit.code()),
-        Err(e) => {
-            eprintln!("ERROR: {}", e.message);
-            ExitCode::from(e.exit.code())
-        }
-    }
+    let printer = printer::Printer::new(&cli.global);
+    ExitCode::from(cmd::run(&cli, &printer))
 }
 
 /// Logs go to standard error: warnings by default, each executor step with `-v`, errors only with

@@ -1,5 +1,46 @@
-//! One module per subcommand. Each returns the exit status; only `main` exits.
+//! One function per command: resolve the paths, call the application layer, print the outcome
+//! or the failure. Each returns the process exit status.
 
-pub mod enrollment_token;
-pub mod init;
-pub mod keystore;
+mod init;
+mod keystore;
+mod token;
+
+use esac_app::Paths;
+
+use crate::cli::{Cli, Command};
+use crate::printer::Printer;
+
+/// Runs the command and returns the exit status.
+pub fn run(cli: &Cli, printer: &Printer) -> u8 {
+    let g = &cli.global;
+    let (name, paths) = (
+        command_name(&cli.command),
+        Paths::resolve(g.es_home.as_deref(), g.config_dir.as_deref()),
+    );
+    let paths = match paths {
+        Ok(p) => p,
+        Err(f) => return printer.failure(name, &f, None),
+    };
+    let result = match &cli.command {
+        Command::Init(a) => init::init(&paths, a, printer),
+        Command::Reconfigure(a) => init::reconfigure(&paths, a, printer),
+        Command::Keystore(c) => keystore::run(&paths, c, printer),
+        Command::EnrollmentToken(a) => token::run(&paths, a, printer),
+    };
+    match result {
+        Ok(code) => code,
+        Err(f) => printer.failure(name, &f, Some(&paths)),
+    }
+}
+
+fn command_name(c: &Command) -> &'static str {
+    use crate::cli::KeystoreCommand as K;
+    match c {
+        Command::Init(_) => "init",
+        Command::Reconfigure(_) => "reconfigure",
+        Command::Keystore(K::List) => "keystore list",
+        Command::Keystore(K::HasPassword) => "keystore has-password",
+        Command::Keystore(K::Show { .. }) => "keystore show",
+        Command::EnrollmentToken(_) => "enrollment-token",
+    }
+}

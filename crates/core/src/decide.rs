@@ -4,25 +4,21 @@
 //! owner, decrypting the keystore) are not here: they are steps of the plan, so that the order of
 //! exit codes stays exactly Elasticsearch's.
 
-use serde::Serialize;
-
 use crate::facts::{DataDirState, Facts, FileKind};
 use crate::messages as msg;
-use crate::{EsExit, UserError};
+use crate::{EsExit, Reason};
 
 /// Whether this run configures a new cluster or joins one with an enrollment token.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
-    /// First node of a new cluster.
+    /// First node of a new cluster: a skip is a normal outcome.
     Initial,
     /// `--enrollment-token`: every skip is fatal and the role checks are not made.
     Enroll,
 }
 
 /// How loudly Elasticsearch prints a skip message.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
     /// Shown by default.
     Normal,
@@ -30,67 +26,13 @@ pub enum Level {
     Verbose,
 }
 
-/// Machine-readable name of the rule that decided, stable across releases (documented in docs/cli.md).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// No rule fired: the node is new and unconfigured.
-    Configure,
-    /// 1: a data directory is not empty.
-    DataDirNotEmpty,
-    /// 1: a data directory could not be listed.
-    DataDirUnlistable,
-    /// 2: `elasticsearch.yml` is missing or not a regular file.
-    YmlMissingOrNotRegular,
-    /// 3: `elasticsearch.yml` is not readable.
-    YmlUnreadable,
-    /// 4: the keystore is not a readable regular file.
-    KeystoreNotReadable,
-    /// 6a: `xpack.security.autoconfiguration.enabled: false`.
-    AutoconfigurationDisabled,
-    /// 6b: `xpack.security.enabled` is set.
-    SecurityAlreadyConfigured,
-    /// 6c: some `xpack.security.{transport,http}.ssl.*` is set.
-    TlsAlreadyConfigured,
-    /// 6d: cluster formation settings point at a multi-node cluster.
-    MultiNodeCluster,
-    /// 6e: not master-eligible, or voting-only.
-    CannotBecomeMaster,
-    /// 6f: no data role.
-    CannotContainData,
-    /// A setting could not be interpreted (e.g. a non-boolean where a boolean is required).
-    InvalidSetting,
-}
-
-impl Reason {
-    /// The stable text form used in JSON.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Configure => "configure",
-            Reason::DataDirNotEmpty => "data_dir_not_empty",
-            Reason::DataDirUnlistable => "data_dir_unlistable",
-            Reason::YmlMissingOrNotRegular => "yml_missing_or_not_regular",
-            Reason::YmlUnreadable => "yml_unreadable",
-            Reason::KeystoreNotReadable => "keystore_not_readable",
-            Reason::AutoconfigurationDisabled => "autoconfiguration_disabled",
-            Reason::SecurityAlreadyConfigured => "security_already_configured",
-            Reason::TlsAlreadyConfigured => "tls_already_configured",
-            Reason::MultiNodeCluster => "multi_node_cluster",
-            Reason::CannotBecomeMaster => "cannot_become_master",
-            Reason::CannotContainData => "cannot_contain_data",
-            Reason::InvalidSetting => "invalid_setting",
-        }
-    }
-}
-
-/// A decision not to configure, with Elasticsearch's exit code and message.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+/// A decision not to configure, with Elasticsearch's exit code, message and verbosity.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Skip {
-    /// The exit status Elasticsearch uses.
-    #[serde(skip)]
-    pub exit: EsExit,
     /// Which rule fired.
-    pub code: Reason,
+    pub reason: Reason,
+    /// The exit status Elasticsearch uses for it.
+    pub exit: EsExit,
     /// Elasticsearch's message.
     pub message: String,
     /// Elasticsearch's verbosity for it.
@@ -98,28 +40,63 @@ pub struct Skip {
 }
 
 impl Skip {
-    fn new(exit: EsExit, code: Reason, message: impl Into<String>, level: Level) -> Self {
+    /// The skip of a rule whose message is fixed.
+    fn of(reason: Reason) -> Self {
+        let message = match reason {
+            Reason::DataDirNotEmpty => msg::DATA_DIR_NOT_EMPTY,
+            Reason::AutoconfigurationDisabled => msg::AUTOCONFIG_DISABLED,
+            Reason::SecurityAlreadyConfigured => msg::SECURITY_CONFIGURED,
+            Reason::TlsAlreadyConfigured => msg::TLS_CONFIGURED,
+            Reason::MultiNodeCluster => msg::NOT_INITIAL_NODE,
+            Reason::CannotBecomeMaster => msg::CANNOT_BECOME_MASTER,
+            Reason::CannotContainData => msg::CANNOT_CONTAIN_DATA,
+            _ => "",
+        };
+        Self::with_message(reason, message)
+    }
+
+    fn with_message(reason: Reason, message: impl Into<String>) -> Self {
+        let (exit, level) = rule(reason);
         Self {
+            reason,
             exit,
-            code,
             message: message.into(),
             level,
         }
     }
+}
 
-    /// As an error (in enrollment mode every skip is fatal).
-    pub fn into_error(self) -> UserError {
-        UserError::new(self.exit, self.message)
+/// Exit status and verbosity of each rule of spec §1.2, as Elasticsearch has them.
+fn rule(reason: Reason) -> (EsExit, Level) {
+    use Level::{Normal, Verbose};
+    match reason {
+        Reason::DataDirNotEmpty => (EsExit::Noop, Verbose),
+        Reason::DataDirUnlistable => (EsExit::IoError, Normal),
+        Reason::YmlMissingOrNotRegular => (EsExit::Config, Normal),
+        Reason::YmlUnreadable => (EsExit::Noop, Normal),
+        Reason::KeystoreNotReadable => (EsExit::Noop, Normal),
+        Reason::AutoconfigurationDisabled
+        | Reason::SecurityAlreadyConfigured
+        | Reason::TlsAlreadyConfigured
+        | Reason::MultiNodeCluster
+        | Reason::CannotBecomeMaster
+        | Reason::CannotContainData => (EsExit::Noop, Verbose),
+        Reason::InvalidSetting => (EsExit::Config, Normal),
+        // Not a rule of spec §1.2; never built by `decide`.
+        _ => (EsExit::CodeError, Normal),
     }
 }
 
 /// The outcome of the checks.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Decision {
-    /// Leave the node as it is.
-    Skip(Skip),
-    /// Configure it.
+    /// Configure the node.
     Proceed,
+    /// Leave the node as it is (an ordinary outcome of an initial run).
+    Skip(Skip),
+    /// Leave the node as it is and report an error: with an enrollment token, and for
+    /// `reconfigure`, every skip is fatal, as in Elasticsearch.
+    Fail(Skip),
 }
 
 /// Roles that can hold data (`DiscoveryNodeRole.canContainData`).
@@ -134,62 +111,55 @@ pub const DATA_ROLES: [&str; 6] = [
 
 /// Runs the checks of spec §1.2 (rows 1–6) in order.
 pub fn decide(facts: &Facts, mode: Mode) -> Decision {
-    match check(facts, mode) {
-        Some(skip) => Decision::Skip(skip),
-        None => Decision::Proceed,
+    let skip = check_files(facts).or_else(|| check_settings(facts, mode));
+    match (skip, mode) {
+        (None, _) => Decision::Proceed,
+        (Some(s), Mode::Initial) => Decision::Skip(s),
+        (Some(s), Mode::Enroll) => Decision::Fail(s),
     }
 }
 
-fn check(facts: &Facts, mode: Mode) -> Option<Skip> {
-    check_files(facts).or_else(|| check_settings(facts, mode))
+/// `reconfigure` (spec §8.2 step 1): only the file checks (rows 1–4) run before the previous
+/// block is removed, and each of them is fatal.
+pub fn decide_reconfigure(facts: &Facts) -> Decision {
+    match check_files(facts) {
+        None => Decision::Proceed,
+        Some(s) => Decision::Fail(s),
+    }
 }
 
-/// Rows 1–4 of spec §1.2: data directories, the yml file, the keystore file. Reconfiguration runs
-/// these alone before it removes the previous block (spec §8.2 step 1).
-pub fn check_files(facts: &Facts) -> Option<Skip> {
+/// Rows 1–4 of spec §1.2: data directories, the yml file, the keystore file.
+fn check_files(facts: &Facts) -> Option<Skip> {
     // 1. A non-empty data directory means this is not the first start.
     for dir in &facts.data_dirs {
         match &dir.state {
-            DataDirState::NotEmpty => {
-                return Some(Skip::new(
-                    EsExit::Noop,
-                    Reason::DataDirNotEmpty,
-                    msg::DATA_DIR_NOT_EMPTY,
-                    Level::Verbose,
-                ))
-            }
+            DataDirState::NotEmpty => return Some(Skip::of(Reason::DataDirNotEmpty)),
             DataDirState::Unlistable(why) => {
-                return Some(Skip::new(
-                    EsExit::IoError,
+                return Some(Skip::with_message(
                     Reason::DataDirUnlistable,
                     format!(
                         "cannot list the data directory [{}]: {why}",
                         dir.path.display()
                     ),
-                    Level::Normal,
                 ))
             }
             DataDirState::Absent | DataDirState::Empty => {}
         }
     }
     let yml = facts.yml_path().display().to_string();
-    // 2. The yml must be a regular file, not followed through a symlink.
     match facts.yml {
+        // 2. The yml must be a regular file, not followed through a symlink ...
         FileKind::Missing | FileKind::NotRegular => {
-            return Some(Skip::new(
-                EsExit::Config,
+            return Some(Skip::with_message(
                 Reason::YmlMissingOrNotRegular,
                 msg::yml_missing(&yml),
-                Level::Normal,
             ))
         }
         // 3. ... and readable.
         FileKind::UnreadableFile => {
-            return Some(Skip::new(
-                EsExit::Noop,
+            return Some(Skip::with_message(
                 Reason::YmlUnreadable,
                 msg::yml_unreadable(&yml),
-                Level::Normal,
             ))
         }
         FileKind::ReadableFile => {}
@@ -200,86 +170,45 @@ pub fn check_files(facts: &Facts) -> Option<Skip> {
         FileKind::NotRegular | FileKind::UnreadableFile
     ) {
         let ks = facts.keystore_path().display().to_string();
-        return Some(Skip::new(
-            EsExit::Noop,
+        return Some(Skip::with_message(
             Reason::KeystoreNotReadable,
             msg::keystore_unreadable(&ks),
-            Level::Normal,
         ));
     }
     None
 }
 
 /// Rows 6a–6f of spec §1.2: what the settings say.
-pub fn check_settings(facts: &Facts, mode: Mode) -> Option<Skip> {
+fn check_settings(facts: &Facts, mode: Mode) -> Option<Skip> {
     let s = &facts.settings;
     // 6a.
     match s.get_bool("xpack.security.autoconfiguration.enabled", true) {
         Ok(true) => {}
-        Ok(false) => {
-            return Some(Skip::new(
-                EsExit::Noop,
-                Reason::AutoconfigurationDisabled,
-                msg::AUTOCONFIG_DISABLED,
-                Level::Verbose,
-            ))
-        }
-        Err(e) => {
-            return Some(Skip::new(
-                EsExit::Config,
-                Reason::InvalidSetting,
-                e.to_string(),
-                Level::Normal,
-            ))
-        }
+        Ok(false) => return Some(Skip::of(Reason::AutoconfigurationDisabled)),
+        Err(e) => return Some(Skip::with_message(Reason::InvalidSetting, e.to_string())),
     }
     // 6b. Any value, even `false` or null, means the operator chose.
     if s.exists("xpack.security.enabled") {
-        return Some(Skip::new(
-            EsExit::Noop,
-            Reason::SecurityAlreadyConfigured,
-            msg::SECURITY_CONFIGURED,
-            Level::Verbose,
-        ));
+        return Some(Skip::of(Reason::SecurityAlreadyConfigured));
     }
     // 6c.
     if s.any_with_prefix("xpack.security.transport.ssl.")
         || s.any_with_prefix("xpack.security.http.ssl.")
     {
-        return Some(Skip::new(
-            EsExit::Noop,
-            Reason::TlsAlreadyConfigured,
-            msg::TLS_CONFIGURED,
-            Level::Verbose,
-        ));
+        return Some(Skip::of(Reason::TlsAlreadyConfigured));
     }
     // 6d.
     if !is_initial_cluster_node(facts) {
-        return Some(Skip::new(
-            EsExit::Noop,
-            Reason::MultiNodeCluster,
-            msg::NOT_INITIAL_NODE,
-            Level::Verbose,
-        ));
+        return Some(Skip::of(Reason::MultiNodeCluster));
     }
+    // 6e, 6f: not made when enrolling.
     if mode == Mode::Initial {
-        // 6e, 6f.
         if let Some(roles) = explicit_roles(facts) {
             if !roles.iter().any(|r| r == "master") || roles.iter().any(|r| r == "voting_only") {
-                return Some(Skip::new(
-                    EsExit::Noop,
-                    Reason::CannotBecomeMaster,
-                    msg::CANNOT_BECOME_MASTER,
-                    Level::Verbose,
-                ));
+                return Some(Skip::of(Reason::CannotBecomeMaster));
             }
             if !roles.iter().any(|r| DATA_ROLES.contains(&r.as_str())) {
-                return Some(Skip::new(
-                    EsExit::Noop,
-                    Reason::CannotContainData,
-                    msg::CANNOT_CONTAIN_DATA,
-                    Level::Verbose,
-                ));
+                return Some(Skip::of(Reason::CannotContainData));
             }
         }
     }

@@ -30,7 +30,8 @@ pub enum EsExit {
     IoError = 74,
     /// 75: temporary failure; retrying may work.
     TempFailure = 75,
-    /// 76: protocol error.
+    /// 76: protocol error; es-autoconf uses it for a journal that no longer matches the
+    /// directory (an operator must look).
     Protocol = 76,
     /// 77: permission denied.
     NoPerm = 77,
@@ -41,13 +42,33 @@ pub enum EsExit {
 }
 
 impl EsExit {
+    /// Every exit status, in numeric order.
+    pub const ALL: [EsExit; 16] = [
+        EsExit::Ok,
+        EsExit::Failure,
+        EsExit::Usage,
+        EsExit::DataError,
+        EsExit::NoInput,
+        EsExit::NoUser,
+        EsExit::NoHost,
+        EsExit::Unavailable,
+        EsExit::CodeError,
+        EsExit::CantCreate,
+        EsExit::IoError,
+        EsExit::TempFailure,
+        EsExit::Protocol,
+        EsExit::NoPerm,
+        EsExit::Config,
+        EsExit::Noop,
+    ];
+
     /// The numeric process exit status.
-    pub fn code(self) -> u8 {
+    pub const fn code(self) -> u8 {
         self as u8
     }
 
-    /// Stable lower-case name, used in JSON output and docs.
-    pub fn name(self) -> &'static str {
+    /// Stable lower-case name, used in docs.
+    pub const fn name(self) -> &'static str {
         match self {
             EsExit::Ok => "ok",
             EsExit::Failure => "failure",
@@ -67,12 +88,6 @@ impl EsExit {
             EsExit::Noop => "noop",
         }
     }
-
-    /// Whether Elasticsearch's launcher starts the node anyway after this code
-    /// (73, 78, 80 outside enrollment mode; spec §1.0).
-    pub fn tolerated_by_launcher(self) -> bool {
-        matches!(self, EsExit::CantCreate | EsExit::Config | EsExit::Noop)
-    }
 }
 
 impl fmt::Display for EsExit {
@@ -80,30 +95,3 @@ impl fmt::Display for EsExit {
         write!(f, "{} ({})", self.code(), self.name())
     }
 }
-
-/// An error meant for the operator: an exit code and a message (like ES's `UserException`).
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UserError {
-    /// The exit status.
-    pub exit: EsExit,
-    /// What went wrong, which file, and what to do. Never contains a secret.
-    pub message: String,
-}
-
-impl UserError {
-    /// Builds an error.
-    pub fn new(exit: EsExit, message: impl Into<String>) -> Self {
-        Self {
-            exit,
-            message: message.into(),
-        }
-    }
-}
-
-impl fmt::Display for UserError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
-    }
-}
-
-impl std::error::Error for UserError {}

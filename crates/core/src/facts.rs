@@ -32,6 +32,18 @@ pub enum DataDirState {
     Unlistable(String),
 }
 
+/// Who owns the config directory, and whether new entries inherit its group (setgid, the
+/// package layout `root:elasticsearch 2750`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct DirOwner {
+    /// Owner uid.
+    pub uid: u32,
+    /// Group gid.
+    pub gid: u32,
+    /// The setgid bit is set.
+    pub setgid: bool,
+}
+
 /// One data directory and its state.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct DataDir {
@@ -53,8 +65,13 @@ pub struct Facts {
     pub settings: Settings,
     /// `path.data` entries, resolved against the home.
     pub data_dirs: Vec<DataDir>,
+    /// The config directory's owner, when it could be looked at.
+    pub config_owner: Option<DirOwner>,
     /// `<config>/elasticsearch.yml`.
     pub yml: FileKind,
+    /// The yml's text as read (through a symlink, as Elasticsearch reads it), when readable
+    /// UTF-8. The plan appends to exactly these bytes.
+    pub yml_text: Option<String>,
     /// `<config>/elasticsearch.keystore`.
     pub keystore: FileKind,
     /// Whether the existing keystore is password-protected (its header says so), when readable.
@@ -63,6 +80,8 @@ pub struct Facts {
     pub keystore_version: Option<u32>,
     /// Whether `<config>/certs` exists (it will be moved to `certs.<epoch>.orig`).
     pub certs_dir_exists: bool,
+    /// The group of `<config>/certs`, when it exists.
+    pub certs_group: Option<u32>,
     /// `$HOSTNAME`, else `gethostname()`.
     pub hostname: String,
     /// Addresses of every network interface that is up, loopback included.
@@ -84,11 +103,14 @@ impl Facts {
             }],
             es_home,
             settings,
+            config_owner: None,
             yml: FileKind::ReadableFile,
+            yml_text: Some(String::new()),
             keystore: FileKind::Missing,
             keystore_has_password: None,
             keystore_version: None,
             certs_dir_exists: false,
+            certs_group: None,
             hostname: "node-1".into(),
             interface_addresses: vec![],
             es_version: None,

@@ -1,22 +1,36 @@
 //! The pure decision engine of es-autoconf: facts in, decision and plan out.
 //!
+//! - [`decide`](mod@decide): Elasticsearch's first-start checks (spec §1.2), in order.
+//! - [`layout`]: the one place that names a file of a run.
+//! - [`plan`]: a run as an ordered list of typed steps, each with its target, mode, owner rule,
+//!   content and undo; the executor in `esac-exec` runs exactly these.
+//! - [`planner`]: one pure function per operation (`init`, enrollment, `reconfigure`).
+//! - [`render`]: the `--dry-run` text of a plan. [`yml`]: the block, byte for byte.
+//! - [`Reason`] and [`EsExit`]: the vocabularies of outcomes and exit codes.
+//!
 //! Architecture invariant: nothing in this crate touches the file system, the clock, the
-//! environment or a random number generator. Callers pass those in.
+//! environment or a random number generator, and it does not depend on a crypto backend.
+//! Callers pass those in.
 
 #![forbid(unsafe_code)]
 
 pub mod decide;
 pub mod exit;
 pub mod facts;
+pub mod layout;
 pub mod messages;
 pub mod plan;
+pub mod planner;
+pub mod reason;
 pub mod render;
 pub mod yml;
 
-pub use decide::{decide, Decision, Level, Mode, Reason, Skip};
-pub use exit::{EsExit, UserError};
-pub use facts::{DataDir, DataDirState, Facts, FileKind};
-pub use plan::{plan, KeyType, Plan, PlanOptions};
+pub use decide::{decide, decide_reconfigure, Decision, Level, Mode, Skip};
+pub use exit::EsExit;
+pub use facts::{DataDir, DataDirState, DirOwner, Facts, FileKind};
+pub use layout::{CertFile, Layout, RelPath};
+pub use plan::{Plan, Step, StepId};
+pub use reason::Reason;
 
 #[cfg(test)]
 mod tests;

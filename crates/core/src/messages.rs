@@ -56,3 +56,35 @@ pub const KEYSTORE_HAS_PASSWORDS: &str =
 
 /// Keystore decryption failed because of the password (KeyStoreWrapper).
 pub const WRONG_KEYSTORE_PASSWORD: &str = "Provided keystore password was incorrect";
+
+/// `reconfigure` on a node without an auto-configuration block or `certs/` (spec §8.2 step 5).
+pub const NOT_AUTO_CONFIGURED: &str = "Aborting enrolling to cluster. This node doesn't appear to be auto-configured for security. Expected configuration is missing from elasticsearch.yml.";
+
+/// `reconfigure` cannot read the yml (spec §8.2 step 3).
+pub const RECONFIGURE_YML_UNREADABLE: &str =
+    "Aborting enrolling to cluster. Unable to read elasticsearch.yml.";
+
+/// `reconfigure` cannot parse the block (spec §8.2 step 4); followed by the parser's message.
+pub const RECONFIGURE_YML_UNPARSABLE: &str =
+    "Aborting enrolling to cluster. Unable to parse existing configuration file. Error was: ";
+
+/// `reconfigure` without a token (spec §8.2 step 2).
+pub const TOKEN_MANDATORY: &str =
+    "enrollment-token is a mandatory parameter when reconfiguring the node";
+
+/// The answer "no" to the reconfiguration prompt (exit 0, printed as an error).
+pub const USER_CANCELLED: &str = "User cancelled operation";
+
+/// What `reconfigure` prints before asking (spec §8.2 step 6). The last line is ours: unlike
+/// Elasticsearch, a failed enrollment changes nothing.
+pub const RECONFIGURE_WARNING: [&str; 6] = [
+    "This node will be reconfigured to join an existing cluster, using the enrollment token that you provided.",
+    "This operation will overwrite the existing configuration. Specifically: ",
+    "  - Security auto configuration will be removed from elasticsearch.yml",
+    "  - The [certs] config directory will be removed",
+    "  - Security auto configuration related secure settings will be removed from the elasticsearch.keystore",
+    "If enrolling fails, es-autoconf puts the previous configuration back.",
+];
+
+/// The reconfiguration question (default no).
+pub const RECONFIGURE_QUESTION: &str = "Do you want to continue with the reconfiguration process";

@@ -1,368 +1,489 @@
-//! What a run will do, as plain data: built by a pure function from the facts, printed by
-//! `--dry-run`, and executed step by step by the executor in `esac-fs`. Dry-run and the real run
-//! therefore cannot drift apart.
+//! A run as data: an ordered list of typed [`Step`]s, each with its target (named by the
+//! [`Layout`]), mode, owner rule, what it writes and its undo.
+//!
+//! Planners (module `planner`) build a [`Plan`] from the facts, purely; `--dry-run` renders it;
+//! the executor in `esac-exec` runs exactly these steps, in this order, and journals them; its
+//! failpoints name steps by [`StepId`]. There is no second description of a run anywhere.
 
-use std::path::PathBuf;
+use std::fmt;
 
-use serde::Serialize;
+use esac_certspec::CertPlan;
 
-use crate::decide::{node_name, Mode};
-use crate::facts::{Facts, FileKind};
-use crate::yml::{format_timestamp, render_block, BlockInputs};
+use crate::layout::{Layout, RelPath};
 
-/// Key algorithm and size for every generated key: the generator's own type, so the plan and
-/// the keys cannot disagree. Serialized as its `--key-type` spelling.
-pub use esac_pki::KeyType;
-
-fn key_type_name<S: serde::Serializer>(k: &KeyType, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(k.name())
+/// Which operation a plan performs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Operation {
+    /// `init`: the first node of a new cluster.
+    Initial,
+    /// `init --enrollment-token`: join an existing cluster.
+    Enroll,
+    /// `reconfigure`: replace a package node's auto-configuration by an enrolled one.
+    Reconfigure,
 }
 
-/// Options of a run that are not facts about the machine.
+impl Operation {
+    /// Stable name (journal, JSON).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Operation::Initial => "initial",
+            Operation::Enroll => "enroll",
+            Operation::Reconfigure => "reconfigure",
+        }
+    }
+}
+
+/// The name of a step: what failpoints, the journal, `-v` logs and exit-code rules refer to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum StepId {
+    /// Create the journal: the first change to the config directory.
+    Journal,
+    /// Create the staging directory (spec §1.2 step 7).
+    StagingDir,
+    /// The staging directory must belong to the config directory's owner (step 8).
+    OwnerCheck,
+    /// Generate keys and certificates, derive the keystore key, hash the password (steps 10, 12).
+    Generate,
+    /// Write `http_ca.crt` (step 10).
+    WriteHttpCa,
+    /// Back up the keystore (step 11).
+    KeystoreBackup,
+    /// The keystore opens and holds what the operation expects (steps 12–13).
+    KeystoreOpen,
+    /// Write `transport.p12` (step 14).
+    WriteTransportP12,
+    /// Write `http.p12` (step 14).
+    WriteHttpP12,
+    /// Save the keystore with the new settings (step 14).
+    KeystoreSave,
+    /// Move an existing `certs` aside.
+    MoveCerts,
+    /// Rename the staging directory to `certs`.
+    RenameStaging,
+    /// Replace `elasticsearch.yml`: the commit point.
+    WriteYml,
+    /// Remove what the committed run no longer needs.
+    Cleanup,
+}
+
+impl StepId {
+    /// Every step name, in the order an `init` runs them.
+    pub const ALL: [StepId; 14] = [
+        StepId::Journal,
+        StepId::StagingDir,
+        StepId::OwnerCheck,
+        StepId::Generate,
+        StepId::WriteHttpCa,
+        StepId::KeystoreBackup,
+        StepId::KeystoreOpen,
+        StepId::WriteTransportP12,
+        StepId::WriteHttpP12,
+        StepId::KeystoreSave,
+        StepId::MoveCerts,
+        StepId::RenameStaging,
+        StepId::WriteYml,
+        StepId::Cleanup,
+    ];
+
+    /// Stable name (`ESAC_FAILPOINT`, the journal, `-v` logs, JSON).
+    pub const fn name(self) -> &'static str {
+        match self {
+            StepId::Journal => "journal",
+            StepId::StagingDir => "staging_dir",
+            StepId::OwnerCheck => "owner_check",
+            StepId::Generate => "generate",
+            StepId::WriteHttpCa => "write_http_ca",
+            StepId::KeystoreBackup => "keystore_backup",
+            StepId::KeystoreOpen => "keystore_open",
+            StepId::WriteTransportP12 => "write_transport_p12",
+            StepId::WriteHttpP12 => "write_http_p12",
+            StepId::KeystoreSave => "keystore_save",
+            StepId::MoveCerts => "move_certs",
+            StepId::RenameStaging => "rename_staging",
+            StepId::WriteYml => "write_yml",
+            StepId::Cleanup => "cleanup",
+        }
+    }
+
+    /// The step called `name`.
+    pub fn from_name(name: &str) -> Option<StepId> {
+        StepId::ALL.into_iter().find(|s| s.name() == name)
+    }
+}
+
+impl fmt::Display for StepId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// The owner and group a created or replaced file or directory gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OwnerRule {
+    /// Owned by the running user; group `gid` when given (`--group`, or the group of a setgid
+    /// config directory), else the user's.
+    Runner {
+        /// The group, when not the user's.
+        gid: Option<u32>,
+    },
+    /// The replaced file's owner is kept (set on the new file when running as root), and its
+    /// group unless `gid` is given.
+    KeepReplaced {
+        /// The group, when not the replaced file's.
+        gid: Option<u32>,
+    },
+    /// Elasticsearch's keystore rule: an existing file must already belong to the running user
+    /// (`KeyStoreWrapper.save` refuses to change the owner); group as [`OwnerRule::Runner`].
+    RunnerMustOwnReplaced {
+        /// The group, when not the user's.
+        gid: Option<u32>,
+    },
+}
+
+/// The permission bits a written file gets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ModeRule {
+    /// Exactly these bits (never the umask).
+    Set(u32),
+    /// The replaced file's bits.
+    KeepReplaced,
+}
+
+/// What a file holds, produced by the executor from what the [`StepId::Generate`] step made.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct PlanOptions {
-    /// Seconds since the epoch, taken once (names the staging dir and backups, dates the yml block).
-    pub now: i64,
-    /// Key type.
-    pub key_type: KeyType,
-    /// `--keystore-format`, when given.
-    pub keystore_format: Option<u32>,
-    /// Whether an `elastic` password is generated (a terminal or `--credentials-file`).
-    pub generate_password: bool,
-    /// Enrollment details, in enrollment mode.
-    pub enrollment: Option<EnrollmentPlan>,
+pub enum Content {
+    /// PEM of the HTTP CA certificate.
+    HttpCaPem,
+    /// PKCS#12: key entry `transport`, trusted certificate entry `transport_ca`, encrypted with
+    /// a generated password.
+    TransportP12,
+    /// PKCS#12: key entries `http_ca` (the CA key) and `http` (chain http, CA), encrypted with a
+    /// generated password.
+    HttpP12,
+    /// `elasticsearch.keystore` with [`KeystoreEdit`] applied.
+    Keystore,
+    /// Exactly this text.
+    Text(String),
 }
 
-/// What enrollment adds to the plan.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+impl Content {
+    /// A short description for `--dry-run`.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            Content::HttpCaPem => "PEM of the HTTP CA certificate",
+            Content::TransportP12 => {
+                "PKCS#12: key entry `transport`, trusted certificate entry `transport_ca`"
+            }
+            Content::HttpP12 => "PKCS#12: key entries `http_ca` (CA key) and `http` (chain http, CA)",
+            Content::Keystore => "elasticsearch.keystore with the PKCS#12 passwords",
+            Content::Text(_) => "the text shown below",
+        }
+    }
+}
+
+/// Whether a written file exists before, and what happens to the one it replaces.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Existing {
+    /// It must not exist (created exclusively); undo removes it.
+    Absent,
+    /// It exists and is replaced atomically; an earlier [`Action::Backup`] keeps the old inode,
+    /// so undo is that step's.
+    Replaced,
+}
+
+/// A file written through a temp file in its directory: create exclusively without following
+/// links, write, set mode and owner on the open file, fsync, rename, fsync the directory.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileWrite {
+    /// The final name.
+    pub path: RelPath,
+    /// The temp file (from [`Layout::temp_for`]).
+    pub temp: RelPath,
+    /// Permission bits.
+    pub mode: ModeRule,
+    /// Owner and group.
+    pub owner: OwnerRule,
+    /// What it holds.
+    pub content: Content,
+    /// Whether it replaces a file.
+    pub existing: Existing,
+}
+
+/// In-memory work of the [`StepId::Generate`] step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Product {
+    /// The keys and certificates of [`Plan::certificates`] marked generated.
+    Certificates,
+    /// The keystore opened (decrypted) or created, with the key it is saved with.
+    KeystoreKey,
+    /// The bcrypt hash of the generated `elastic` password.
+    PasswordHash,
+}
+
+impl Product {
+    /// What it is, for `--dry-run`.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Product::Certificates => "generate the keys and certificates listed below",
+            Product::KeystoreKey => "open the keystore (or create one) and derive its key",
+            Product::PasswordHash => "hash the generated elastic password (bcrypt)",
+        }
+    }
+}
+
+/// What a step does.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    /// Create the journal (temp file, fsync, rename) before any other change.
+    BeginJournal,
+    /// `mkdir` without following links, then mode and group set on the opened directory.
+    CreateDir {
+        /// The directory.
+        path: RelPath,
+        /// Permission bits.
+        mode: u32,
+        /// Owner and group.
+        owner: OwnerRule,
+    },
+    /// `path` must belong to the owner of the config directory (Elasticsearch's step 8).
+    CheckSameOwner {
+        /// The directory just created.
+        path: RelPath,
+    },
+    /// Work in memory; touches no file.
+    Produce(Vec<Product>),
+    /// A second link to `target` (same inode, mode, owner, times) named `backup`.
+    Backup {
+        /// The file kept.
+        target: RelPath,
+        /// The new name.
+        backup: RelPath,
+    },
+    /// The keystore produced by [`Product::KeystoreKey`] opened, and passes [`KeystoreEdit`]'s
+    /// checks; touches no file.
+    CheckKeystore,
+    /// Write a file.
+    WriteFile(FileWrite),
+    /// `rename(from, to)`; `to` must not exist.
+    Rename {
+        /// Current name.
+        from: RelPath,
+        /// New name.
+        to: RelPath,
+    },
+    /// Write a file as the commit point: once it is in place, the run is done and recovery
+    /// finishes it instead of undoing it.
+    Commit(FileWrite),
+    /// Remove what the committed run no longer needs (only what this run created or moved).
+    Cleanup(Vec<RelPath>),
+}
+
+/// How a step is undone when a later step fails or the run is interrupted.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Undo {
+    /// Nothing to undo (checks, work in memory, steps after the commit).
+    Nothing,
+    /// Remove the journal (last of all).
+    RemoveJournal,
+    /// Remove the directory this run created, with what it holds.
+    RemoveDir(RelPath),
+    /// Remove the file this run created.
+    RemoveFile(RelPath),
+    /// Rename `to` back to `from`.
+    RenameBack {
+        /// The original name.
+        from: RelPath,
+        /// Where it was moved.
+        to: RelPath,
+    },
+    /// Put `backup` back in place of `target` (or just drop `backup` when `target` is still the
+    /// same inode).
+    RestoreBackup {
+        /// The file that was backed up.
+        target: RelPath,
+        /// Its backup.
+        backup: RelPath,
+    },
+}
+
+impl Action {
+    /// How this action is undone (spec §5's rollback table, step by step).
+    pub fn undo(&self) -> Undo {
+        match self {
+            Action::BeginJournal => Undo::RemoveJournal,
+            Action::CreateDir { path, .. } => Undo::RemoveDir(path.clone()),
+            Action::Backup { target, backup } => Undo::RestoreBackup {
+                target: target.clone(),
+                backup: backup.clone(),
+            },
+            Action::WriteFile(w) => match w.existing {
+                Existing::Absent => Undo::RemoveFile(w.path.clone()),
+                Existing::Replaced => Undo::Nothing,
+            },
+            Action::Rename { from, to } => Undo::RenameBack {
+                from: from.clone(),
+                to: to.clone(),
+            },
+            Action::CheckSameOwner { .. }
+            | Action::Produce(_)
+            | Action::CheckKeystore
+            | Action::Commit(_)
+            | Action::Cleanup(_) => Undo::Nothing,
+        }
+    }
+}
+
+/// One step of a plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Step {
+    /// Its name.
+    pub id: StepId,
+    /// What it does.
+    pub action: Action,
+}
+
+/// A value the keystore receives; generated by the run, never shown.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SecretValue {
+    /// The generated password of `transport.p12`.
+    TransportStorePassword,
+    /// The generated password of `http.p12`.
+    HttpStorePassword,
+    /// The bcrypt hash of the generated `elastic` password.
+    ElasticPasswordHash,
+}
+
+/// Why the keystore is written in the format it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FormatReason {
+    /// `--keystore-format`.
+    Requested,
+    /// The Elasticsearch found under `lib/` reads this version.
+    ElasticsearchVersion(u32, u32, u32),
+    /// Kept from the existing keystore.
+    Existing,
+    /// The format of Elasticsearch 8.14 and later.
+    Default,
+}
+
+impl fmt::Display for FormatReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FormatReason::Requested => f.write_str("--keystore-format"),
+            FormatReason::ElasticsearchVersion(a, b, c) => {
+                write!(f, "Elasticsearch {a}.{b}.{c} found under lib/ reads it")
+            }
+            FormatReason::Existing => f.write_str("kept from the existing keystore"),
+            FormatReason::Default => f.write_str("the format of Elasticsearch 8.14 and later"),
+        }
+    }
+}
+
+/// What happens to `elasticsearch.keystore`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct KeystoreEdit {
+    /// The keystore.
+    pub path: RelPath,
+    /// Whether it exists (else it is created with `keystore.seed`).
+    pub exists: bool,
+    /// Whether it is password-protected (its password is kept).
+    pub password_protected: bool,
+    /// Format version written.
+    pub format_version: u32,
+    /// Why that version.
+    pub format_reason: FormatReason,
+    /// Settings that must be present (reconfiguration removes what auto-configuration wrote).
+    pub require: Vec<&'static str>,
+    /// Settings removed.
+    pub remove: Vec<&'static str>,
+    /// Settings whose presence aborts the run (spec §1.2 step 13).
+    pub refuse_if_present: Vec<&'static str>,
+    /// Settings added, with generated values.
+    pub add: Vec<(&'static str, SecretValue)>,
+}
+
+/// The `elasticsearch.yml` rewrite.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct YmlEdit {
+    /// The yml.
+    pub path: RelPath,
+    /// The text the plan was made from; the commit checks the file still holds it.
+    pub before: String,
+    /// The text written.
+    pub after: String,
+    /// The block appended (a suffix of `after`).
+    pub appended: String,
+    /// Whether a previous auto-configuration block was removed first (reconfigure).
+    pub previous_block_removed: bool,
+}
+
+/// What enrollment adds to a plan.
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnrollmentPlan {
     /// Addresses from the token, tried in order.
     pub token_addresses: Vec<String>,
-    /// Transport addresses of the cluster, when known (after the enroll call).
+    /// Transport addresses of the cluster (`discovery.seed_hosts`), once the cluster answered.
     pub seed_hosts: Option<Vec<String>>,
     /// Whether `transport.host` is written uncommented.
     pub transport_host_uncommented: bool,
 }
 
-/// One certificate to generate.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct CertPlan {
-    /// Short name (`http_ca`, `http`, `transport_ca`, `transport`).
-    pub name: &'static str,
-    /// Subject DN.
-    pub subject: String,
-    /// Issuer DN.
-    pub issuer: String,
-    /// Validity in days from the time of generation.
-    pub validity_days: u32,
-    /// Whether it is a CA.
-    pub ca: bool,
-    /// Subject alternative names, `IP:` or `DNS:` prefixed.
-    pub sans: Vec<String>,
-    /// Extended key usages.
-    pub extended_key_usage: Vec<&'static str>,
-    /// Key usages.
-    pub key_usage: Vec<&'static str>,
-    /// Key type.
-    #[serde(serialize_with = "key_type_name")]
-    pub key_type: KeyType,
-    /// Signature algorithm.
-    pub signature_algorithm: &'static str,
-    /// Whether it is generated here (false: received through enrollment).
-    pub generated: bool,
-}
-
-/// A directory the run creates.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PlannedDir {
-    /// Path.
-    pub path: PathBuf,
-    /// Permission bits.
-    pub mode: u32,
-    /// What it is for.
-    pub purpose: &'static str,
-}
-
-/// A file the run writes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct PlannedFile {
-    /// Final path.
-    pub path: PathBuf,
-    /// Permission bits (`None`: kept from the file it replaces).
-    pub mode: Option<u32>,
-    /// What it holds.
-    pub content: &'static str,
-}
-
-/// What happens to `elasticsearch.keystore`.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct KeystorePlan {
-    /// Path.
-    pub path: PathBuf,
-    /// `create` or `update`.
-    pub action: &'static str,
-    /// Backup copy taken before any change (existing keystores only).
-    pub backup: Option<PathBuf>,
-    /// Format version written.
-    pub format_version: u32,
-    /// Why that version.
-    pub format_reason: String,
-    /// Whether it is password-protected (the password is kept).
-    pub password_protected: bool,
-    /// Setting names added (values are generated and never shown).
-    pub add: Vec<&'static str>,
-}
-
-/// The `elasticsearch.yml` rewrite.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct YmlPlan {
-    /// Path.
-    pub path: PathBuf,
-    /// The exact text appended (after the original lines).
-    pub append: String,
-}
-
 /// Everything a run does, in order.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
-    /// Initial node or enrollment.
-    pub mode: Mode,
-    /// Epoch seconds used in names.
-    pub epoch: i64,
+    /// The operation.
+    pub operation: Operation,
+    /// Where its files live.
+    pub layout: Layout,
     /// Effective node name.
     pub node_name: String,
     /// Elasticsearch version found under `lib/`, if any.
-    pub elasticsearch_version: Option<String>,
-    /// Staging directory, renamed to `certs/` at the end.
-    pub staging_dir: PathBuf,
-    /// Final certificate directory.
-    pub certs_dir: PathBuf,
-    /// Where an existing `certs/` is moved.
-    pub certs_backup: Option<PathBuf>,
-    /// Directories created.
-    pub dirs: Vec<PlannedDir>,
-    /// Files written.
-    pub files: Vec<PlannedFile>,
-    /// Certificates.
-    pub certificates: Vec<CertPlan>,
-    /// Keystore changes.
-    pub keystore: KeystorePlan,
-    /// yml rewrite.
-    pub yml: YmlPlan,
+    pub elasticsearch_version: Option<(u32, u32, u32)>,
+    /// The certificates, generated or received.
+    pub certificates: CertPlan,
+    /// The keystore change.
+    pub keystore: KeystoreEdit,
+    /// The yml change.
+    pub yml: YmlEdit,
+    /// Whether an `elastic` password is generated (its hash goes into the keystore).
+    pub elastic_password: bool,
+    /// Enrollment details, when enrolling.
+    pub enrollment: Option<EnrollmentPlan>,
+    /// The steps, in execution order.
+    pub steps: Vec<Step>,
 }
 
-/// The three secure settings holding the PKCS#12 passwords (spec §3).
-pub const PASSWORD_SETTINGS: [&str; 3] = [
-    "xpack.security.transport.ssl.keystore.secure_password",
-    "xpack.security.transport.ssl.truststore.secure_password",
-    "xpack.security.http.ssl.keystore.secure_password",
-];
-
-/// The secure setting holding the `elastic` password hash (spec §6.4).
-pub const PASSWORD_HASH_SETTING: &str = "autoconfiguration.password_hash";
-
-/// What `reconfigure` removes from the keystore before enrolling (spec §8.2 step 7).
-pub const RECONFIGURE_REMOVED_SETTINGS: [&str; 4] = [
-    PASSWORD_SETTINGS[0],
-    PASSWORD_SETTINGS[1],
-    PASSWORD_SETTINGS[2],
-    PASSWORD_HASH_SETTING,
-];
-
-/// HTTP CA subject.
-pub const HTTP_CA_DN: &str = "CN=Elasticsearch security auto-configuration HTTP CA";
-/// Transport CA subject.
-pub const TRANSPORT_CA_DN: &str = "CN=Elasticsearch security auto-configuration transport CA";
-
-/// The SANs of the HTTP certificate (spec §2.3), in a stable order: interface addresses,
-/// `localhost`, the hostname, then publish hosts.
-pub fn http_sans(facts: &Facts) -> Vec<String> {
-    san_inputs(facts)
-        .entries()
-        .iter()
-        .map(ToString::to_string)
-        .collect()
-}
-
-/// What the HTTP certificate's SANs are made of: the generator uses the very same value.
-pub fn san_inputs(facts: &Facts) -> esac_pki::SanInputs {
-    let mut publish_hosts = facts.settings.get_list("network.publish_host");
-    publish_hosts.extend(facts.settings.get_list("http.publish_host"));
-    esac_pki::SanInputs {
-        interface_addresses: facts.interface_addresses.clone(),
-        hostname: facts.hostname.clone(),
-        publish_hosts,
+impl Plan {
+    /// The step with this id, if the plan has it.
+    pub fn step(&self, id: StepId) -> Option<&Step> {
+        self.steps.iter().find(|s| s.id == id)
     }
-}
 
-/// Which keystore format to write, and why: `--keystore-format`, else what the detected
-/// Elasticsearch reads (5 before 8.14), else the existing file's version, else 6.
-pub fn keystore_format(facts: &Facts, requested: Option<u32>) -> (u32, String) {
-    if let Some(v) = requested {
-        return (v, "--keystore-format".into());
+    /// Directories created, with their mode.
+    pub fn created_dirs(&self) -> impl Iterator<Item = (&RelPath, u32)> {
+        self.steps.iter().filter_map(|s| match &s.action {
+            Action::CreateDir { path, mode, .. } => Some((path, *mode)),
+            _ => None,
+        })
     }
-    if let Some((maj, min, patch)) = facts.es_version {
-        let v = if (maj, min) < (8, 14) { 5 } else { 6 };
-        return (
-            v,
-            format!("Elasticsearch {maj}.{min}.{patch} found under lib/ reads version {v}"),
-        );
-    }
-    if let Some(v) = facts.keystore_version {
-        if (3..=6).contains(&v) {
-            let v = v.max(5);
-            return (v, "kept from the existing keystore".into());
+
+    /// Every file written, at the name it ends up with once later renames are followed.
+    pub fn written_files(&self) -> Vec<(RelPath, &FileWrite)> {
+        let mut out = Vec::new();
+        for (i, step) in self.steps.iter().enumerate() {
+            let (Action::WriteFile(w) | Action::Commit(w)) = &step.action else {
+                continue;
+            };
+            let mut path = w.path.clone();
+            for later in &self.steps[i + 1..] {
+                if let Action::Rename { from, to } = &later.action {
+                    if let Some(moved) = path.rebase(from, to) {
+                        path = moved;
+                    }
+                }
+            }
+            out.push((path, w));
         }
-    }
-    (6, "the format of Elasticsearch 8.14 and later".into())
-}
-
-/// Builds the plan. Pure: no key is generated, nothing is read.
-pub fn plan(facts: &Facts, mode: Mode, opts: &PlanOptions) -> Plan {
-    let epoch = opts.now;
-    let config = &facts.config_dir;
-    let staging_dir = config.join(format!("certs.{epoch}.tmp"));
-    let certs_dir = config.join("certs");
-    let certs_backup = facts
-        .certs_dir_exists
-        .then(|| config.join(format!("certs.{epoch}.orig")));
-    let name = node_name(facts);
-
-    let files = vec![
-        PlannedFile {
-            path: certs_dir.join("http_ca.crt"),
-            mode: Some(0o660),
-            content: "PEM of the HTTP CA certificate",
-        },
-        PlannedFile {
-            path: certs_dir.join("transport.p12"),
-            mode: Some(0o660),
-            content: "PKCS#12: key entry `transport`, trusted certificate entry `transport_ca`",
-        },
-        PlannedFile {
-            path: certs_dir.join("http.p12"),
-            mode: Some(0o660),
-            content: "PKCS#12: key entries `http_ca` (CA key) and `http` (chain http, CA)",
-        },
-        PlannedFile {
-            path: facts.keystore_path(),
-            mode: Some(0o660),
-            content: "elasticsearch.keystore with the PKCS#12 passwords",
-        },
-        PlannedFile {
-            path: facts.yml_path(),
-            mode: None,
-            content: "original content + security block",
-        },
-    ];
-
-    let kt = opts.key_type;
-    let cert = |name: &'static str,
-                subject: String,
-                issuer: String,
-                days: u32,
-                ca: bool,
-                generated: bool| CertPlan {
-        name,
-        subject,
-        issuer,
-        validity_days: days,
-        ca,
-        sans: Vec::new(),
-        extended_key_usage: Vec::new(),
-        key_usage: if ca {
-            vec!["keyCertSign", "cRLSign"]
-        } else {
-            Vec::new()
-        },
-        key_type: kt,
-        signature_algorithm: kt.signature_algorithm(),
-        generated,
-    };
-    let node_dn = format!("CN={name}");
-    let enrolling = mode == Mode::Enroll;
-    let mut http = cert("http", node_dn.clone(), HTTP_CA_DN.into(), 730, false, true);
-    http.sans = http_sans(facts);
-    http.extended_key_usage = vec!["serverAuth"];
-    http.key_usage = vec!["digitalSignature", "keyEncipherment"];
-    let certificates = vec![
-        cert(
-            "http_ca",
-            HTTP_CA_DN.into(),
-            HTTP_CA_DN.into(),
-            1095,
-            true,
-            !enrolling,
-        ),
-        http,
-        cert(
-            "transport_ca",
-            TRANSPORT_CA_DN.into(),
-            TRANSPORT_CA_DN.into(),
-            36135,
-            true,
-            !enrolling,
-        ),
-        cert(
-            "transport",
-            node_dn,
-            TRANSPORT_CA_DN.into(),
-            36135,
-            false,
-            !enrolling,
-        ),
-    ];
-
-    let (format_version, format_reason) = keystore_format(facts, opts.keystore_format);
-    let exists = facts.keystore != FileKind::Missing;
-    let mut add: Vec<&'static str> = PASSWORD_SETTINGS.to_vec();
-    if opts.generate_password {
-        add.push(PASSWORD_HASH_SETTING);
-    }
-    let keystore = KeystorePlan {
-        path: facts.keystore_path(),
-        action: if exists { "update" } else { "create" },
-        backup: exists.then(|| config.join(format!("elasticsearch.keystore.{epoch}.orig"))),
-        format_version,
-        format_reason,
-        password_protected: facts.keystore_has_password.unwrap_or(false),
-        add,
-    };
-
-    let inputs = BlockInputs {
-        node_name: Some(name.clone()),
-        seed_hosts: opts.enrollment.as_ref().map(|e| {
-            e.seed_hosts.clone().unwrap_or_else(|| {
-                vec!["<transport addresses from the cluster's enrollment answer>".into()]
-            })
-        }),
-        transport_host_uncommented: opts
-            .enrollment
-            .as_ref()
-            .is_some_and(|e| e.transport_host_uncommented),
-        timestamp: format_timestamp(epoch),
-    };
-    let yml = YmlPlan {
-        path: facts.yml_path(),
-        append: render_block(&facts.settings, &inputs),
-    };
-
-    Plan {
-        mode,
-        epoch,
-        node_name: name,
-        elasticsearch_version: facts.es_version.map(|(a, b, c)| format!("{a}.{b}.{c}")),
-        dirs: vec![PlannedDir {
-            path: staging_dir.clone(),
-            mode: 0o750,
-            purpose: "staging, renamed to certs/",
-        }],
-        staging_dir,
-        certs_dir,
-        certs_backup,
-        files,
-        certificates,
-        keystore,
-        yml,
+        out
     }
 }

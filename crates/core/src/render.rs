@@ -1,64 +1,111 @@
-//! The one renderer of decisions and plans: `--dry-run` text, `--format json`, and the snapshots
-//! tests compare against. No secret can reach it: plans hold setting names, never values.
+//! The human-readable rendering of a [`Plan`], as `--dry-run` prints it: every step in order with
+//! its target, mode, owner rule and undo, then the certificates, the keystore change and the exact
+//! text appended to `elasticsearch.yml`. Plans hold setting names, never values, so no secret can
+//! reach it.
 
 use std::fmt::Write as _;
-use std::path::Path;
 
-use serde::Serialize;
+use crate::plan::{
+    Action, Content, Existing, FileWrite, ModeRule, Operation, OwnerRule, Plan, Product, Undo,
+};
 
-use crate::plan::Plan;
-
-/// `decision` in JSON.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Outcome {
-    /// The node is (or would be) configured.
-    Configure,
-    /// Left as it is.
-    Skip,
-    /// Stopped by an error.
-    Error,
+fn owner_text(owner: OwnerRule) -> String {
+    match owner {
+        OwnerRule::Runner { gid: None } => "owner: this user".into(),
+        OwnerRule::Runner { gid: Some(g) } => format!("owner: this user, group {g}"),
+        OwnerRule::KeepReplaced { gid: None } => "owner and group kept".into(),
+        OwnerRule::KeepReplaced { gid: Some(g) } => format!("owner kept, group {g}"),
+        OwnerRule::RunnerMustOwnReplaced { gid: None } => {
+            "owner: this user (an existing file must be this user's)".into()
+        }
+        OwnerRule::RunnerMustOwnReplaced { gid: Some(g) } => {
+            format!("owner: this user (an existing file must be this user's), group {g}")
+        }
+    }
 }
 
-/// `reason` in JSON.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct ReasonOut {
-    /// Stable machine-readable code.
-    pub code: String,
-    /// Human-readable message (Elasticsearch's where it has one).
-    pub message: String,
+fn mode_text(mode: ModeRule) -> String {
+    match mode {
+        ModeRule::Set(m) => format!("mode {m:04o}"),
+        ModeRule::KeepReplaced => "mode kept".into(),
+    }
 }
 
-/// The JSON document printed by `--format json` (documented in docs/cli.md).
-#[derive(Clone, Debug, Serialize)]
-pub struct Report<'a> {
-    /// Schema version of this document.
-    pub version: u32,
-    /// `configure` | `skip` | `error`.
-    pub decision: Outcome,
-    /// The process exit status.
-    pub exit_code: u8,
-    /// Whether nothing was written.
-    pub dry_run: bool,
-    /// Why.
-    pub reason: ReasonOut,
-    /// Resolved Elasticsearch home.
-    pub es_home: &'a Path,
-    /// Resolved config directory.
-    pub config_dir: &'a Path,
-    /// The plan, when the decision is `configure`.
-    pub plan: Option<&'a Plan>,
-    /// The HTTP CA fingerprint, after a real run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub http_ca_fingerprint: Option<String>,
-    /// Notes for the operator (recovered leftovers, credentials channel, ...).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
+fn undo_text(plan: &Plan, undo: &Undo) -> String {
+    let l = &plan.layout;
+    match undo {
+        Undo::Nothing => String::new(),
+        Undo::RemoveJournal => "undo: remove the journal".into(),
+        Undo::RemoveDir(p) => format!("undo: remove {}", l.abs(p).display()),
+        Undo::RemoveFile(p) => format!("undo: remove {}", l.abs(p).display()),
+        Undo::RenameBack { from, .. } => format!("undo: rename back to {}", l.abs(from).display()),
+        Undo::RestoreBackup { target, .. } => {
+            format!("undo: put the backup back as {}", l.abs(target).display())
+        }
+    }
 }
 
-fn mode_str(mode: Option<u32>) -> String {
-    mode.map(|m| format!("{m:04o}"))
-        .unwrap_or_else(|| "kept".into())
+fn write_text(plan: &Plan, verb: &str, w: &FileWrite) -> String {
+    let what = match &w.content {
+        Content::Text(_) => "original content + security block",
+        other => other.describe(),
+    };
+    let replace = match w.existing {
+        Existing::Absent => "",
+        Existing::Replaced => ", replaced atomically",
+    };
+    format!(
+        "{verb} {}  {}  ({what}; {}{replace})",
+        plan.layout.abs(&w.path).display(),
+        mode_text(w.mode),
+        owner_text(w.owner),
+    )
+}
+
+/// What one step does, in one line (without its undo).
+pub fn step_text(plan: &Plan, action: &Action) -> String {
+    let l = &plan.layout;
+    match action {
+        Action::BeginJournal => format!(
+            "journal {}  (records each change so an interrupted run can be undone)",
+            l.abs(&l.journal()).display()
+        ),
+        Action::CreateDir { path, mode, owner } => format!(
+            "create {}  mode {mode:04o}  ({})",
+            l.abs(path).display(),
+            owner_text(*owner)
+        ),
+        Action::CheckSameOwner { path } => format!(
+            "check  {} belongs to the owner of {}",
+            l.abs(path).display(),
+            l.config_dir().display()
+        ),
+        Action::Produce(products) => {
+            let what: Vec<&str> = products.iter().map(|p| p.describe()).collect();
+            format!("in memory: {}", what.join("; "))
+        }
+        Action::Backup { target, backup } => format!(
+            "backup {} -> {}  (hard link: the same file)",
+            l.abs(target).display(),
+            l.abs(backup).display()
+        ),
+        Action::CheckKeystore => "check  the keystore opens and holds no TLS passwords yet".into(),
+        Action::WriteFile(w) => write_text(plan, "write ", w),
+        Action::Rename { from, to } => format!(
+            "rename {} -> {}",
+            l.abs(from).display(),
+            l.abs(to).display()
+        ),
+        Action::Commit(w) => write_text(plan, "commit", w),
+        Action::Cleanup(paths) if paths.is_empty() => "clean  the journal".into(),
+        Action::Cleanup(paths) => {
+            let names: Vec<String> = paths
+                .iter()
+                .map(|p| l.abs(p).display().to_string())
+                .collect();
+            format!("clean  {} and the journal", names.join(", "))
+        }
+    }
 }
 
 /// Human-readable plan, as `--dry-run` prints it.
@@ -67,15 +114,17 @@ pub fn plan_text(plan: &Plan) -> String {
     let _ = writeln!(
         s,
         "Plan ({}):",
-        match plan.mode {
-            crate::Mode::Initial => "new cluster, this node first",
-            crate::Mode::Enroll => "join an existing cluster with an enrollment token",
+        match plan.operation {
+            Operation::Initial => "new cluster, this node first",
+            Operation::Enroll => "join an existing cluster with an enrollment token",
+            Operation::Reconfigure =>
+                "replace this node's auto-configuration and join an existing cluster",
         }
     );
     let _ = writeln!(s, "  node name: {}", plan.node_name);
-    match &plan.elasticsearch_version {
-        Some(v) => {
-            let _ = writeln!(s, "  Elasticsearch version: {v} (from lib/)");
+    match plan.elasticsearch_version {
+        Some((a, b, c)) => {
+            let _ = writeln!(s, "  Elasticsearch version: {a}.{b}.{c} (from lib/)");
         }
         None => {
             let _ = writeln!(
@@ -84,77 +133,75 @@ pub fn plan_text(plan: &Plan) -> String {
             );
         }
     }
-    let _ = writeln!(s, "\nDirectories:");
-    for d in &plan.dirs {
+
+    let _ = writeln!(s, "\nSteps:");
+    for (i, step) in plan.steps.iter().enumerate() {
         let _ = writeln!(
             s,
-            "  create {}  mode {:04o}  ({})",
-            d.path.display(),
-            d.mode,
-            d.purpose
+            "  {:>2}. {:<20} {}",
+            i + 1,
+            step.id.name(),
+            step_text(plan, &step.action)
         );
+        let undo = undo_text(plan, &step.action.undo());
+        if !undo.is_empty() {
+            let _ = writeln!(s, "      {:<20} {undo}", "");
+        }
     }
-    if let Some(b) = &plan.certs_backup {
+
+    let _ = writeln!(s, "\nFiles (where they end up):");
+    for (path, w) in plan.written_files() {
+        let what = match &w.content {
+            Content::Text(_) => "original content + security block",
+            other => other.describe(),
+        };
         let _ = writeln!(
             s,
-            "  move   {} -> {}",
-            plan.certs_dir.display(),
-            b.display()
+            "  {}  {}  ({what})",
+            plan.layout.abs(&path).display(),
+            mode_text(w.mode)
         );
     }
-    let _ = writeln!(
-        s,
-        "  rename {} -> {}",
-        plan.staging_dir.display(),
-        plan.certs_dir.display()
-    );
-    let _ = writeln!(s, "\nFiles:");
-    for f in &plan.files {
-        let _ = writeln!(
-            s,
-            "  write  {}  mode {}  ({})",
-            f.path.display(),
-            mode_str(f.mode),
-            f.content
-        );
-    }
+
     let _ = writeln!(s, "\nCertificates:");
-    for c in &plan.certificates {
+    for c in &plan.certificates.certs {
         let origin = if c.generated { "generate" } else { "receive" };
         let _ = writeln!(
             s,
             "  {} ({origin}, {}, {}):",
-            c.name,
+            c.role.name(),
             c.key_type.name(),
-            c.signature_algorithm
+            c.key_type.signature_algorithm()
         );
-        let _ = writeln!(s, "    subject: {}", c.subject);
-        let _ = writeln!(s, "    issuer:  {}", c.issuer);
+        let _ = writeln!(s, "    subject: CN={}", c.subject_cn);
+        let _ = writeln!(s, "    issuer:  {}", c.issuer_dn());
         let _ = writeln!(
             s,
             "    validity: {} days{}",
             c.validity_days,
-            if c.ca { ", CA" } else { "" }
+            if c.is_ca { ", CA" } else { "" }
         );
         if !c.key_usage.is_empty() {
-            let _ = writeln!(s, "    key usage: {}", c.key_usage.join(", "));
+            let names: Vec<&str> = c.key_usage.iter().map(|k| k.name()).collect();
+            let _ = writeln!(s, "    key usage: {}", names.join(", "));
         }
         if !c.extended_key_usage.is_empty() {
-            let _ = writeln!(
-                s,
-                "    extended key usage: {}",
-                c.extended_key_usage.join(", ")
-            );
+            let names: Vec<&str> = c.extended_key_usage.iter().map(|k| k.name()).collect();
+            let _ = writeln!(s, "    extended key usage: {}", names.join(", "));
         }
         if !c.sans.is_empty() {
-            let _ = writeln!(s, "    SANs: {}", c.sans.join(", "));
+            let sans: Vec<String> = c.sans.iter().map(ToString::to_string).collect();
+            let _ = writeln!(s, "    SANs: {}", sans.join(", "));
         }
     }
+
     let k = &plan.keystore;
-    let _ = writeln!(s, "\nKeystore {} ({}):", k.path.display(), k.action);
-    if let Some(b) = &k.backup {
-        let _ = writeln!(s, "  backup to {}", b.display());
-    }
+    let _ = writeln!(
+        s,
+        "\nKeystore {} ({}):",
+        plan.layout.abs(&k.path).display(),
+        if k.exists { "update" } else { "create" }
+    );
     let _ = writeln!(
         s,
         "  format version {} ({})",
@@ -169,12 +216,30 @@ pub fn plan_text(plan: &Plan) -> String {
             "none (as Elasticsearch creates it)"
         }
     );
-    for name in &k.add {
+    for name in &k.remove {
+        let _ = writeln!(s, "  remove {name}");
+    }
+    for (name, _) in &k.add {
         let _ = writeln!(s, "  add {name} = <generated>");
     }
-    let _ = writeln!(s, "\nAppend to {}:", plan.yml.path.display());
+    if plan.steps.iter().any(
+        |st| matches!(&st.action, Action::Produce(p) if p.contains(&Product::PasswordHash)),
+    ) {
+        let _ = writeln!(s, "  (the elastic password itself is never stored)");
+    }
+
+    let _ = writeln!(
+        s,
+        "\n{} {}:",
+        if plan.yml.previous_block_removed {
+            "Remove the previous auto-configuration block from, then append to"
+        } else {
+            "Append to"
+        },
+        plan.layout.abs(&plan.yml.path).display()
+    );
     let _ = writeln!(s, "---8<---");
-    s.push_str(&plan.yml.append);
+    s.push_str(&plan.yml.appended);
     let _ = writeln!(s, "--->8---");
     s
 }

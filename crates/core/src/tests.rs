@@ -3,11 +3,19 @@
 
 use esac_settings::Settings;
 
-use crate::decide::{decide, Decision, Mode, Reason};
-use crate::facts::{DataDir, DataDirState, Facts, FileKind};
-use crate::plan::{plan, KeyType, PlanOptions};
-use crate::yml::{format_timestamp, java_lines, patched_yml, render_block, BlockInputs};
-use crate::EsExit;
+use std::time::{Duration, UNIX_EPOCH};
+
+use esac_certspec::KeyType;
+
+use crate::decide::{decide, decide_reconfigure, Decision, Mode};
+use crate::facts::{DataDir, DataDirState, DirOwner, Facts, FileKind};
+use crate::plan::{Action, Existing, ModeRule, Operation, OwnerRule, StepId, Undo};
+use crate::planner::{
+    keystore_format, plan_enroll, plan_initial, plan_reconfigure, reconfigure_base, san_inputs,
+    InitOptions, PASSWORD_HASH_SETTING,
+};
+use crate::yml::{java_lines, patched_yml, render_block, BlockInputs};
+use crate::{EsExit, Reason};
 
 fn no_env(_: &str) -> Option<String> {
     None
@@ -21,7 +29,7 @@ fn facts(yml: &str) -> Facts {
 
 fn skip_of(f: &Facts, mode: Mode) -> Option<(EsExit, Reason)> {
     match decide(f, mode) {
-        Decision::Skip(s) => Some((s.exit, s.code)),
+        Decision::Skip(s) | Decision::Fail(s) => Some((s.exit, s.reason)),
         Decision::Proceed => None,
     }
 }
@@ -337,64 +345,259 @@ fn patched_yml_keeps_lines_and_normalises_endings() {
     assert_eq!(java_lines("a\rb\n\nc"), vec!["a", "b", "", "c"]);
 }
 
-#[test]
-fn timestamps() {
-    assert_eq!(format_timestamp(0), "01-01-1970 00:00:00");
-    assert_eq!(format_timestamp(1_795_351_178), "22-11-2026 12:39:38");
-    assert_eq!(format_timestamp(951_782_400), "29-02-2000 00:00:00");
+fn opts() -> InitOptions {
+    InitOptions {
+        now: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+        key_type: KeyType::Rsa4096,
+        keystore_format: None,
+        elastic_password: false,
+        group: None,
+    }
+}
+
+fn ids(p: &crate::Plan) -> Vec<StepId> {
+    p.steps.iter().map(|s| s.id).collect()
 }
 
 #[test]
-fn plan_names_every_path_with_the_same_epoch() {
+fn an_initial_plan_is_elasticsearchs_steps_in_order() {
+    let p = plan_initial(&facts(""), &opts());
+    use StepId::*;
+    assert_eq!(
+        ids(&p),
+        [
+            Journal,
+            StagingDir,
+            OwnerCheck,
+            Generate,
+            WriteHttpCa,
+            KeystoreOpen,
+            WriteTransportP12,
+            WriteHttpP12,
+            KeystoreSave,
+            RenameStaging,
+            WriteYml,
+            Cleanup
+        ]
+    );
+    assert_eq!(p.operation, Operation::Initial);
+    // Every step's path comes from the layout, with the run's epoch.
+    let Action::CreateDir { path, mode, owner } = &p.step(StagingDir).unwrap().action else {
+        panic!()
+    };
+    assert_eq!(path.as_str(), "certs.1700000000.tmp");
+    assert_eq!((*mode, *owner), (0o750, OwnerRule::Runner { gid: None }));
+    let files: Vec<String> = p
+        .written_files()
+        .iter()
+        .map(|(path, _)| path.as_str().to_owned())
+        .collect();
+    assert_eq!(
+        files,
+        [
+            "certs/http_ca.crt",
+            "certs/transport.p12",
+            "certs/http.p12",
+            "elasticsearch.keystore",
+            "elasticsearch.yml"
+        ]
+    );
+    let Action::Commit(yml) = &p.step(WriteYml).unwrap().action else {
+        panic!()
+    };
+    assert_eq!(yml.mode, ModeRule::KeepReplaced);
+    assert_eq!(yml.temp.as_str(), ".elasticsearch.yml.1700000000.tmp");
+    // Undo, step by step (spec §5).
+    assert_eq!(
+        p.step(StagingDir).unwrap().action.undo(),
+        Undo::RemoveDir(p.layout.staging())
+    );
+    assert_eq!(p.step(WriteYml).unwrap().action.undo(), Undo::Nothing);
+    let Action::WriteFile(ks) = &p.step(KeystoreSave).unwrap().action else {
+        panic!()
+    };
+    assert_eq!(ks.existing, Existing::Absent);
+    assert_eq!(
+        p.step(KeystoreSave).unwrap().action.undo(),
+        Undo::RemoveFile(p.layout.keystore())
+    );
+    assert!(p.yml.after.starts_with(&p.yml.before));
+    assert!(p.yml.after.ends_with(&p.yml.appended));
+    assert!(p
+        .yml
+        .appended
+        .contains("generated to configure Elasticsearch security features on 14-11-2023 22:13:20"));
+}
+
+#[test]
+fn existing_keystore_and_certs_add_backup_and_move_steps() {
     let mut f = facts("");
     f.certs_dir_exists = true;
     f.keystore = FileKind::ReadableFile;
     f.keystore_version = Some(4);
     f.interface_addresses = vec!["127.0.0.1".parse().unwrap(), "::1".parse().unwrap()];
-    let opts = PlanOptions {
-        now: 1700000000,
-        key_type: KeyType::Rsa4096,
-        keystore_format: None,
-        generate_password: false,
-        enrollment: None,
-    };
-    let p = plan(&f, Mode::Initial, &opts);
+    let p = plan_initial(&f, &opts());
+    assert!(ids(&p).contains(&StepId::KeystoreBackup));
+    assert!(ids(&p).contains(&StepId::MoveCerts));
     assert_eq!(
-        p.staging_dir,
-        std::path::Path::new("/es/config/certs.1700000000.tmp")
+        p.step(StepId::KeystoreBackup).unwrap().action.undo(),
+        Undo::RestoreBackup {
+            target: p.layout.keystore(),
+            backup: p.layout.keystore_backup()
+        }
     );
     assert_eq!(
-        p.certs_backup.as_deref(),
-        Some(std::path::Path::new("/es/config/certs.1700000000.orig"))
+        p.layout.keystore_backup().as_str(),
+        "elasticsearch.keystore.1700000000.orig"
     );
     assert_eq!(
-        p.keystore.backup.as_deref(),
-        Some(std::path::Path::new(
-            "/es/config/elasticsearch.keystore.1700000000.orig"
-        ))
+        p.step(StepId::Cleanup).unwrap().action,
+        Action::Cleanup(vec![p.layout.keystore_backup()])
     );
     assert_eq!(p.keystore.format_version, 5);
     assert_eq!(p.keystore.add.len(), 3);
-    let http = &p.certificates[1];
-    assert_eq!(
-        http.sans,
-        vec!["IP:127.0.0.1", "IP:::1", "DNS:localhost", "DNS:node-1"]
-    );
+    let http = p
+        .certificates
+        .get(esac_certspec::CertRole::Http)
+        .unwrap();
+    let sans: Vec<String> = http.sans.iter().map(ToString::to_string).collect();
+    assert_eq!(sans, ["IP:127.0.0.1", "IP:::1", "DNS:localhost", "DNS:node-1"]);
     let text = crate::render::plan_text(&p);
     assert!(text.contains("xpack.security.http.ssl.keystore.secure_password = <generated>"));
+    assert!(text.contains("certs.1700000000.tmp  mode 0750"), "{text}");
     let mut f2 = f.clone();
     f2.es_version = Some((8, 13, 4));
-    assert_eq!(crate::plan::keystore_format(&f2, None).0, 5);
+    assert_eq!(keystore_format(&f2, None).0, 5);
     f2.es_version = Some((9, 1, 0));
-    assert_eq!(crate::plan::keystore_format(&f2, None).0, 6);
-    assert_eq!(crate::plan::keystore_format(&f2, Some(5)).0, 5);
+    assert_eq!(keystore_format(&f2, None).0, 6);
+    assert_eq!(keystore_format(&f2, Some(5)).0, 5);
+}
+
+#[test]
+fn a_generated_password_adds_its_hash() {
+    let p = plan_initial(
+        &facts(""),
+        &InitOptions {
+            elastic_password: true,
+            ..opts()
+        },
+    );
+    assert!(p
+        .keystore
+        .add
+        .iter()
+        .any(|(name, _)| *name == PASSWORD_HASH_SETTING));
+    // Enrollment never generates one: the cluster has its password.
+    let e = plan_enroll(
+        &facts(""),
+        &InitOptions {
+            elastic_password: true,
+            ..opts()
+        },
+        crate::plan::EnrollmentPlan {
+            token_addresses: vec!["10.0.0.1:9200".into()],
+            seed_hosts: Some(vec!["10.0.0.1:9300".into()]),
+            transport_host_uncommented: true,
+        },
+    );
+    assert!(!e.elastic_password);
+    assert_eq!(e.keystore.add.len(), 3);
+    assert!(e.yml.appended.contains("discovery.seed_hosts: [\"10.0.0.1:9300\"]\n"));
+    assert!(e.yml.appended.contains("\ntransport.host: 0.0.0.0\n"));
+    let generated: Vec<_> = e.certificates.generated().map(|c| c.role).collect();
+    assert_eq!(generated, [esac_certspec::CertRole::Http]);
+}
+
+#[test]
+fn the_group_of_a_setgid_config_dir_goes_to_everything_created() {
+    let mut f = facts("");
+    f.config_owner = Some(DirOwner {
+        uid: 0,
+        gid: 998,
+        setgid: true,
+    });
+    let p = plan_initial(&f, &opts());
+    let Action::CreateDir { owner, .. } = &p.step(StepId::StagingDir).unwrap().action else {
+        panic!()
+    };
+    assert_eq!(*owner, OwnerRule::Runner { gid: Some(998) });
+    let Action::Commit(yml) = &p.step(StepId::WriteYml).unwrap().action else {
+        panic!()
+    };
+    assert_eq!(yml.owner, OwnerRule::KeepReplaced { gid: None });
+    // Not setgid: nothing is imposed.
+    f.config_owner = Some(DirOwner {
+        uid: 0,
+        gid: 998,
+        setgid: false,
+    });
+    let p = plan_initial(&f, &opts());
+    let Action::CreateDir { owner, .. } = &p.step(StepId::StagingDir).unwrap().action else {
+        panic!()
+    };
+    assert_eq!(*owner, OwnerRule::Runner { gid: None });
+}
+
+#[test]
+fn reconfigure_removes_the_old_settings_and_certs() {
+    let original = "cluster.name: prod\n";
+    let block = render_block(&Settings::default(), &inputs());
+    let mut f = facts("");
+    f.yml_text = Some(patched_yml(original, &block));
+    assert_eq!(
+        reconfigure_base(&f),
+        Err(crate::planner::NotReconfigurable::NotAutoConfigured),
+        "no certs/"
+    );
+    f.certs_dir_exists = true;
+    f.certs_group = Some(997);
+    f.keystore = FileKind::ReadableFile;
+    let base = reconfigure_base(&f).unwrap();
+    assert_eq!(base, original);
+    let p = plan_reconfigure(
+        &f,
+        &opts(),
+        crate::plan::EnrollmentPlan {
+            token_addresses: vec!["10.0.0.1:9200".into()],
+            seed_hosts: Some(vec!["10.0.0.1:9300".into()]),
+            transport_host_uncommented: false,
+        },
+        base,
+    );
+    assert_eq!(p.operation, Operation::Reconfigure);
+    assert!(p.yml.after.starts_with(original));
+    assert_eq!(p.yml.after.matches("BEGIN SECURITY AUTO CONFIGURATION").count(), 1);
+    assert_eq!(p.keystore.remove.len(), 4);
+    assert_eq!(p.keystore.require.len(), 3);
+    assert_eq!(
+        p.step(StepId::Cleanup).unwrap().action,
+        Action::Cleanup(vec![p.layout.keystore_backup(), p.layout.certs_backup()])
+    );
+    let Action::CreateDir { owner, .. } = &p.step(StepId::StagingDir).unwrap().action else {
+        panic!()
+    };
+    assert_eq!(*owner, OwnerRule::Runner { gid: Some(997) });
+    let mut g = f.clone();
+    g.data_dirs[0].state = DataDirState::NotEmpty;
+    assert!(matches!(decide_reconfigure(&g), Decision::Fail(s) if s.reason == Reason::DataDirNotEmpty));
+}
+
+#[test]
+fn enrollment_makes_every_skip_fatal() {
+    let f = facts("xpack.security.enabled: true\n");
+    assert!(matches!(decide(&f, Mode::Initial), Decision::Skip(_)));
+    assert!(matches!(decide(&f, Mode::Enroll), Decision::Fail(_)));
 }
 
 #[test]
 fn publish_hosts_become_sans_but_bind_hosts_do_not() {
     let mut f = facts("network.publish_host: 203.0.113.5\nhttp.publish_host: es.example.com\nhttp.host: 10.10.10.100\nnetwork.host: 172.168.1.100\n");
     f.hostname = "box".into();
-    let sans = crate::plan::http_sans(&f);
+    let sans: Vec<String> = san_inputs(&f)
+        .entries()
+        .iter()
+        .map(ToString::to_string)
+        .collect();
     assert_eq!(
         sans,
         vec![
@@ -404,6 +607,15 @@ fn publish_hosts_become_sans_but_bind_hosts_do_not() {
             "DNS:es.example.com"
         ]
     );
+}
+
+#[test]
+fn reason_codes_are_unique() {
+    let mut seen = std::collections::HashSet::new();
+    for r in Reason::ALL {
+        assert!(seen.insert(r.as_str()), "{r:?}");
+        assert!(r.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+    }
 }
 
 #[test]

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use esac_core::EsExit;
+use crate::error::EnrollErrorKind;
 use esac_secret::Secret;
 use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
@@ -98,7 +98,7 @@ impl ApiOptions {
 pub fn create_enrollment_token(opts: &ApiOptions) -> Result<EnrollmentToken, EnrollError> {
     let fail = |m: String| {
         EnrollError::new(
-            EsExit::CantCreate,
+            EnrollErrorKind::TokenCreation,
             format!(
                 "Unable to create enrollment token for scope [{}]",
                 opts.scope.name()

@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use esac_core::EsExit;
+use crate::error::EnrollErrorKind;
 use esac_pki::Received;
 use esac_secret::Secret;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -112,7 +112,7 @@ pub fn enroll_node(
     }
     let unavailable = || {
         EnrollError::new(
-            EsExit::Unavailable,
+            EnrollErrorKind::Unreachable,
             format!(
                 "Aborting enrolling to cluster. Could not communicate with the node on any of the \
                  addresses from the enrollment token. All of [{}] were attempted.",
@@ -130,7 +130,7 @@ pub fn enroll_node(
     }
     let Some(body) = body else {
         return Err(EnrollError::new(
-            EsExit::DataError,
+            EnrollErrorKind::InvalidResponse,
             format!("Aborting enrolling to cluster. Empty response when calling the enroll node API ({url})"),
         )
         .with_attempts(attempts));
@@ -229,7 +229,7 @@ fn parse_response(
         .collect();
     if !missing.is_empty() {
         return Err(EnrollError::new(
-            EsExit::DataError,
+            EnrollErrorKind::InvalidResponse,
             format!(
                 "Aborting enrolling to cluster. Invalid response when calling the enroll node API ({url}). \
                  The following fields were empty or missing : [{}]",
@@ -252,7 +252,7 @@ fn parse_response(
     )
     .map_err(|e| {
         EnrollError::new(
-            EsExit::DataError,
+            EnrollErrorKind::InvalidResponse,
             "Aborting enrolling to cluster. The certificates and keys from the response of the Enroll \
              Node API do not belong together",
         )
@@ -269,7 +269,7 @@ const KEY_ERROR: &str =
 /// Base64 DER holding exactly one X.509 certificate.
 fn parse_cert(b64: &str) -> Result<Vec<u8>, EnrollError> {
     let err = |detail: &str| {
-        EnrollError::new(EsExit::DataError, CERT_ERROR).with_detail(detail.to_owned())
+        EnrollError::new(EnrollErrorKind::InvalidResponse, CERT_ERROR).with_detail(detail.to_owned())
     };
     let der = STANDARD
         .decode(b64)
@@ -287,7 +287,7 @@ fn parse_cert(b64: &str) -> Result<Vec<u8>, EnrollError> {
 
 /// Base64 PKCS#8 DER of a supported key type.
 fn parse_key(b64: &str) -> Result<Secret, EnrollError> {
-    let err = |detail: String| EnrollError::new(EsExit::DataError, KEY_ERROR).with_detail(detail);
+    let err = |detail: String| EnrollError::new(EnrollErrorKind::InvalidResponse, KEY_ERROR).with_detail(detail);
     let der = Secret::new(
         STANDARD
             .decode(b64)

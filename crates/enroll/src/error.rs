@@ -1,9 +1,21 @@
-//! The error of every operation of this crate: an Elasticsearch exit code, the operator message,
-//! and the per-address attempts that failed before it.
+//! The error of every operation of this crate: what kind of failure, the operator message, and
+//! the per-address attempts that failed before it. The caller maps the kind to an exit code.
 
 use std::fmt;
 
-use esac_core::EsExit;
+/// What kind of failure an [`EnrollError`] is; each maps to one exit code of Elasticsearch's
+/// (noted per variant).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EnrollErrorKind {
+    /// The enrollment token cannot be decoded (Elasticsearch: DATA_ERROR, 65).
+    InvalidToken,
+    /// A node answered, but not with what enrollment needs (DATA_ERROR, 65).
+    InvalidResponse,
+    /// No address of the token answered (UNAVAILABLE, 69).
+    Unreachable,
+    /// An enrollment token could not be created on a running node (CANT_CREATE, 73).
+    TokenCreation,
+}
 
 /// An enrollment failure, shaped like Elasticsearch's `UserException`.
 ///
@@ -14,8 +26,8 @@ use esac_core::EsExit;
 /// key or a private key.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct EnrollError {
-    /// The process exit status.
-    pub exit: EsExit,
+    /// What kind of failure.
+    pub kind: EnrollErrorKind,
     /// The operator message.
     pub message: String,
     /// Per-address failures, in the order the addresses were tried.
@@ -26,9 +38,9 @@ pub struct EnrollError {
 
 impl EnrollError {
     /// An error without attempts or detail.
-    pub fn new(exit: EsExit, message: impl Into<String>) -> Self {
+    pub fn new(kind: EnrollErrorKind, message: impl Into<String>) -> Self {
         Self {
-            exit,
+            kind,
             message: message.into(),
             attempts: Vec::new(),
             detail: None,
@@ -45,11 +57,6 @@ impl EnrollError {
     pub fn with_attempts(mut self, attempts: Vec<String>) -> Self {
         self.attempts = attempts;
         self
-    }
-
-    /// As an `esac_core::UserError` (exit code and message only).
-    pub fn to_user_error(&self) -> esac_core::UserError {
-        esac_core::UserError::new(self.exit, self.message.clone())
     }
 }
 

@@ -22,7 +22,7 @@ pub mod token;
 
 pub use api::{create_enrollment_token, ApiOptions, TokenScope};
 pub use client::{any_remote_host_node_address, enroll_node, ClientOptions, EnrollResponse};
-pub use error::EnrollError;
+pub use error::{EnrollError, EnrollErrorKind};
 pub use token::EnrollmentToken;
 
 /// Fuzzing entry points (used by `fuzz/` and by a unit test over random inputs).
@@ -46,7 +46,7 @@ pub mod fuzzing {
             }
             Err(e) => {
                 assert_eq!(e.message, INVALID_TOKEN);
-                assert_eq!(e.exit, esac_core::EsExit::DataError);
+                assert_eq!(e.kind, crate::EnrollErrorKind::InvalidToken);
             }
         }
     }

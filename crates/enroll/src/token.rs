@@ -13,7 +13,7 @@ use base64::alphabet;
 use base64::engine::general_purpose::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
-use esac_core::EsExit;
+use crate::error::EnrollErrorKind;
 use esac_secret::Secret;
 use serde::{Deserialize, Serialize};
 
@@ -68,7 +68,7 @@ impl EnrollmentToken {
     /// Every failure is exit 65 with [`INVALID_TOKEN`]; the reason is in `detail` (never the key).
     pub fn decode(encoded: &str) -> Result<EnrollmentToken, EnrollError> {
         let invalid =
-            |detail: String| EnrollError::new(EsExit::DataError, INVALID_TOKEN).with_detail(detail);
+            |detail: String| EnrollError::new(EnrollErrorKind::InvalidToken, INVALID_TOKEN).with_detail(detail);
         let trimmed = encoded.trim();
         if trimmed.is_empty() {
             return Err(invalid(EMPTY_TOKEN.to_owned()));
@@ -234,7 +234,7 @@ mod tests {
         ];
         for case in cases {
             let e = EnrollmentToken::decode(&case).unwrap_err();
-            assert_eq!(e.exit, EsExit::DataError, "{case}");
+            assert_eq!(e.kind, EnrollErrorKind::InvalidToken, "{case}");
             assert_eq!(e.message, INVALID_TOKEN);
         }
         let e = EnrollmentToken::decode("").unwrap_err();

@@ -5,11 +5,13 @@ use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
-use esac_core::EsExit;
+use esac_certspec::{CertParams, CertPlan, KeyType, SanInputs};
 use esac_enroll::api::{create_enrollment_token, ApiOptions, TokenScope};
 use esac_enroll::testserver::{closed_port_address, Failure, ServerOptions, TestServer};
-use esac_enroll::{enroll_node, ClientOptions, EnrollError, EnrollmentToken};
-use esac_pki::{generate, AwsLcKeySource, KeyType, Material, PkiParams, SanInputs};
+use esac_enroll::{
+    enroll_node, ClientOptions, EnrollError, EnrollErrorKind as Kind, EnrollmentToken,
+};
+use esac_pki::{generate, AwsLcKeySource, Material};
 use esac_secret::Secret;
 
 /// ECDSA keys: generation is instantaneous, the TLS path is the same.
@@ -24,7 +26,7 @@ fn material() -> &'static Material {
 }
 
 fn material_with(ips: Vec<IpAddr>) -> Material {
-    let params = PkiParams {
+    let params = CertParams {
         node_name: "node-1".to_owned(),
         san: SanInputs {
             interface_addresses: ips,
@@ -33,7 +35,8 @@ fn material_with(ips: Vec<IpAddr>) -> Material {
         },
         key_type: KeyType::EcdsaP256,
     };
-    generate(&params, &AwsLcKeySource, SystemTime::now()).expect("generate")
+    let now = SystemTime::now();
+    generate(&CertPlan::initial(&params, now), &AwsLcKeySource, now).expect("generate")
 }
 
 fn opts() -> ClientOptions {
@@ -123,13 +126,19 @@ fn happy_path_returns_the_material_pinned_by_the_token() {
             Some("ApiKey dFlrLUNZOEJ2X3dEN2lkUEhXbDc6VVdRVXhYUldSOVNYVFFvZUtIV2pEQQ==")
         );
         // The received material can sign this node's HTTP certificate.
-        let params = PkiParams {
+        let params = CertParams {
             node_name: "node-2".to_owned(),
             san: SanInputs::default(),
             key_type: KeyType::EcdsaP256,
         };
-        esac_pki::generate_enrolled(&params, &r.received, &AwsLcKeySource, SystemTime::now())
-            .expect("enrolled");
+        let now = SystemTime::now();
+        esac_pki::generate_enrolled(
+            &CertPlan::enrollment(&params, now),
+            &r.received,
+            &AwsLcKeySource,
+            now,
+        )
+        .expect("enrolled");
     }
 }
 
@@ -157,8 +166,8 @@ fn wrong_fingerprint_is_unavailable() {
     token.fingerprint = "00".repeat(32);
     let e = enroll_node(&token, &opts()).unwrap_err();
     assert_eq!(
-        (e.exit, e.message.clone()),
-        (EsExit::Unavailable, unavailable(&token))
+        (e.kind, e.message.clone()),
+        (Kind::Unreachable, unavailable(&token))
     );
     assert_eq!(e.attempts.len(), 1);
     assert!(
@@ -176,8 +185,8 @@ fn wrong_fingerprint_is_unavailable() {
 fn ca_not_in_chain_is_unavailable() {
     let (s, e) = enroll_err(Failure::CaNotInChain);
     assert_eq!(
-        (e.exit, e.message.clone()),
-        (EsExit::Unavailable, unavailable(&s.token()))
+        (e.kind, e.message.clone()),
+        (Kind::Unreachable, unavailable(&s.token()))
     );
     assert!(
         e.attempts[0].contains("CA certificate not in chain, or self-signed certificate"),
@@ -192,7 +201,7 @@ fn certificate_not_valid_for_the_address_is_unavailable() {
     let m = material_with(vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))]);
     let s = TestServer::start(&m, ServerOptions::default()).unwrap();
     let e = enroll_node(&s.token(), &opts()).unwrap_err();
-    assert_eq!(e.exit, EsExit::Unavailable);
+    assert_eq!(e.kind, Kind::Unreachable);
     assert!(
         e.attempts[0].contains("not valid for 127.0.0.1"),
         "{:?}",
@@ -205,8 +214,8 @@ fn non_200_is_unavailable() {
     for status in [401, 403, 500] {
         let (s, e) = enroll_err(Failure::Status(status));
         assert_eq!(
-            (e.exit, e.message.clone()),
-            (EsExit::Unavailable, unavailable(&s.token()))
+            (e.kind, e.message.clone()),
+            (Kind::Unreachable, unavailable(&s.token()))
         );
         assert!(e.attempts.is_empty(), "an HTTP response ends the loop");
     }
@@ -218,7 +227,7 @@ fn wrong_api_key_is_unavailable() {
     let mut token = s.token();
     token.api_key = Secret::from_str_copy("id:wrong");
     let e = enroll_node(&token, &opts()).unwrap_err();
-    assert_eq!(e.exit, EsExit::Unavailable);
+    assert_eq!(e.kind, Kind::Unreachable);
 }
 
 #[test]
@@ -226,8 +235,8 @@ fn empty_or_non_json_body_is_a_failed_attempt() {
     for failure in [Failure::EmptyBody, Failure::NotJson] {
         let (s, e) = enroll_err(failure);
         assert_eq!(
-            (e.exit, e.message.clone()),
-            (EsExit::Unavailable, unavailable(&s.token()))
+            (e.kind, e.message.clone()),
+            (Kind::Unreachable, unavailable(&s.token()))
         );
         assert_eq!(e.attempts.len(), 1);
     }
@@ -238,7 +247,7 @@ fn empty_or_non_json_body_is_a_failed_attempt() {
 #[test]
 fn null_body_is_empty_response() {
     let (s, e) = enroll_err(Failure::NullBody);
-    assert_eq!(e.exit, EsExit::DataError);
+    assert_eq!(e.kind, Kind::InvalidResponse);
     assert_eq!(
         e.message,
         format!(
@@ -255,7 +264,7 @@ fn missing_fields_are_listed() {
         "http_ca_key".into(),
         "nodes_addresses".into(),
     ]));
-    assert_eq!(e.exit, EsExit::DataError);
+    assert_eq!(e.kind, Kind::InvalidResponse);
     assert_eq!(
         e.message,
         format!(
@@ -269,14 +278,14 @@ fn missing_fields_are_listed() {
 #[test]
 fn multiple_certificates_and_bad_keys() {
     let (_, e) = enroll_err(Failure::MultipleCertificates);
-    assert_eq!(e.exit, EsExit::DataError);
+    assert_eq!(e.kind, Kind::InvalidResponse);
     assert_eq!(e.message, "Aborting enrolling to cluster. Failed to parse Certificate from the response of the Enroll Node API");
     assert_eq!(
         e.detail.as_deref(),
         Some("Enroll node API returned multiple certificates")
     );
     let (_, e) = enroll_err(Failure::BadKey);
-    assert_eq!(e.exit, EsExit::DataError);
+    assert_eq!(e.kind, Kind::InvalidResponse);
     assert_eq!(e.message, "Aborting enrolling to cluster. Failed to parse Private Key from the response of the Enroll Node API");
 }
 
@@ -294,8 +303,8 @@ fn no_address_answers() {
     };
     let e = enroll_node(&token, &opts()).unwrap_err();
     assert_eq!(
-        (e.exit, e.message.clone()),
-        (EsExit::Unavailable, unavailable(&token))
+        (e.kind, e.message.clone()),
+        (Kind::Unreachable, unavailable(&token))
     );
     assert_eq!(e.attempts.len(), 3);
     assert!(!format!("{e:?}").contains("secret"));
@@ -359,7 +368,7 @@ fn created_token_enrolls() {
     enroll_node(&first_only, &opts()).expect("enroll with the created token");
 
     let e = create_enrollment_token(&opts_api("wrong")).unwrap_err();
-    assert_eq!(e.exit, EsExit::CantCreate);
+    assert_eq!(e.kind, Kind::TokenCreation);
     assert_eq!(
         e.message,
         "Unable to create enrollment token for scope [node]"
@@ -378,6 +387,6 @@ fn created_token_rejects_a_server_with_another_ca() {
         TokenScope::Kibana,
     );
     let e = create_enrollment_token(&o).unwrap_err();
-    assert_eq!(e.exit, EsExit::CantCreate);
+    assert_eq!(e.kind, Kind::TokenCreation);
     assert!(s.requests().is_empty());
 }

@@ -167,7 +167,7 @@ impl Error {
     }
 
     /// Wraps a parse error with the file it came from.
-    pub(crate) fn in_file(self, path: impl Into<PathBuf>) -> Self {
+    pub fn in_file(self, path: impl Into<PathBuf>) -> Self {
         Error::InFile {
             path: path.into(),
             source: Box::new(self),

@@ -17,7 +17,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use crate::error::{Error, Result};
 use crate::ext::{extensions, key_identifier};
 use crate::keys::PrivateKey;
-use crate::plan::{is_printable_string, CertSpec};
+use esac_certspec::{is_printable_string, CertSpec};
 
 /// Elasticsearch's `SERIAL_BIT_LENGTH`: a non-negative random integer below 2^160.
 const SERIAL_BYTES: usize = 20;

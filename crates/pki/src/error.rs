@@ -7,7 +7,7 @@
 use std::fmt;
 use std::path::PathBuf;
 
-use crate::plan::KeyType;
+use esac_certspec::KeyType;
 
 /// Everything that can go wrong while generating, encoding or reading keys and certificates.
 #[derive(Debug)]
@@ -34,6 +34,8 @@ pub enum Error {
     PasswordNotUtf8,
     /// The system random generator failed.
     Random,
+    /// bcrypt could not hash the `elastic` password.
+    PasswordHash(String),
     /// Reading a key-pool file or directory failed.
     Io {
         /// The file or directory.
@@ -58,6 +60,7 @@ impl fmt::Display for Error {
                 write!(f, "cannot use [{value}] as a subject alternative name")
             }
             Error::Pkcs12(why) => write!(f, "PKCS#12: {why}"),
+            Error::PasswordHash(why) => write!(f, "cannot hash the elastic password: {why}"),
             Error::PasswordNotUtf8 => f.write_str("the PKCS#12 password is not valid UTF-8"),
             Error::Random => f.write_str("the system random number generator failed"),
             Error::Io { path, source } => write!(f, "{}: {source}", path.display()),

@@ -12,7 +12,7 @@ use aws_lc_rs::digest;
 use rcgen::CustomExtension;
 
 use crate::error::{Error, Result};
-use crate::plan::{CertSpec, ExtKeyUsage, SanEntry};
+use esac_certspec::{CertSpec, ExtKeyUsage, SanEntry};
 
 const OID_SUBJECT_KEY_IDENTIFIER: &[u64] = &[2, 5, 29, 14];
 const OID_KEY_USAGE: &[u64] = &[2, 5, 29, 15];
@@ -139,7 +139,7 @@ pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::KeyUsageBit;
+    use esac_certspec::KeyUsageBit;
 
     #[test]
     fn key_usage_encodings_match_bouncycastle() {

@@ -19,7 +19,7 @@ use rustls_pki_types::PrivatePkcs8KeyDer;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::plan::KeyType;
+use esac_certspec::KeyType;
 
 /// A private key as PKCS#8 DER, with its type. The bytes live in a [`Secret`].
 #[derive(Clone)]

@@ -2,13 +2,17 @@
 //!
 //! The flow is plan → keys → certificates → files:
 //!
-//! 1. [`CertPlan`] describes what would be generated (subjects, SANs, validity, key type). It is
-//!    pure data built from [`PkiParams`] and the caller's `now`; `--dry-run` stops here and never
-//!    initialises aws-lc-rs.
+//! 1. An [`esac_certspec::CertPlan`] describes what is generated (subjects, SANs, validity, key
+//!    type). It is pure data from the dependency-free `esac-certspec` crate; `--dry-run` prints it
+//!    and never initialises aws-lc-rs.
 //! 2. A [`KeySource`] supplies the keys: [`AwsLcKeySource`] for real runs, [`PoolKeySource`] for
 //!    tests. [`generate`] asks for the four keys in parallel.
-//! 3. The certificates are signed (modules `cert` and `ext` reproduce `CertGenUtils`), and the result is
-//!    a [`Material`], which encodes `transport.p12`, `http.p12` and `http_ca.crt` on demand.
+//! 3. The certificates are signed (modules `cert` and `ext` reproduce `CertGenUtils`) exactly as the
+//!    plan says, and the result is a [`Material`], which encodes `transport.p12`, `http.p12` and
+//!    `http_ca.crt` on demand.
+//!
+//! Passwords live here too: PKCS#12 store passwords, the `elastic` password Elasticsearch would
+//! generate, and its bcrypt hash.
 //!
 //! Architecture invariant: this crate reads no clock and no environment. `now` is a parameter;
 //! the only file access is [`PoolKeySource::load`], for tests and benchmarks.
@@ -23,10 +27,10 @@ mod keys;
 mod p12;
 mod password;
 pub mod pem;
-mod plan;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use esac_certspec::{CertPlan, CertRole, CertSpec, KeyType};
 use esac_secret::Secret;
 
 pub use cert::{cert_is_ca, CertifiedKey};
@@ -36,11 +40,9 @@ pub use p12::{
     read_p12, P12Contents, P12KeyEntry, P12TrustedCert, HTTP_ALIAS, HTTP_CA_ALIAS, TRANSPORT_ALIAS,
     TRANSPORT_CA_ALIAS,
 };
-pub use password::{new_store_password, store_password_from_bytes};
-pub use plan::{
-    CertPlan, CertRole, CertSpec, ExtKeyUsage, IssuerRef, KeyType, KeyUsageBit, PkiParams,
-    SanEntry, SanInputs, UnknownKeyType, HTTP_CA_CN, HTTP_CA_DAYS, HTTP_DAYS, TRANSPORT_CA_CN,
-    TRANSPORT_DAYS,
+pub use password::{
+    bcrypt_hash, generate_elastic_password, new_store_password, store_password_from_bytes,
+    ELASTIC_PASSWORD_ALPHABET, ELASTIC_PASSWORD_LENGTH,
 };
 
 /// The generated (or received) TLS material of one node.
@@ -129,19 +131,22 @@ impl Received {
     }
 }
 
-/// Initial node: generates the four keys (in parallel) and certificates of spec 2.2.
-pub fn generate(params: &PkiParams, keys: &dyn KeySource, now: SystemTime) -> Result<Material> {
-    let plan = CertPlan::initial(params, now);
-    let spec = |role| {
-        plan.get(role)
-            .ok_or_else(|| Error::Certificate(format!("the plan has no {role}")))
-    };
+/// Initial node: generates the four keys (in parallel) and certificates of `plan` (spec §2.2).
+/// Every spec of the plan must be marked generated.
+pub fn generate(plan: &CertPlan, keys: &dyn KeySource, now: SystemTime) -> Result<Material> {
+    let spec = |role| find(plan, role);
     let (transport_ca, transport, http_ca, http) = (
         spec(CertRole::TransportCa)?,
         spec(CertRole::Transport)?,
         spec(CertRole::HttpCa)?,
         spec(CertRole::Http)?,
     );
+    if let Some(received) = plan.certs.iter().find(|c| !c.generated) {
+        return Err(Error::Certificate(format!(
+            "the plan receives the {}: use generate_enrolled",
+            received.role
+        )));
+    }
     let [k_transport_ca, k_transport, k_http_ca, k_http] = generate_keys(
         keys,
         [
@@ -170,18 +175,15 @@ pub fn generate(params: &PkiParams, keys: &dyn KeySource, now: SystemTime) -> Re
     })
 }
 
-/// Enrolling node: generates only the HTTP key and certificate, signed by the received HTTP CA;
-/// everything else is the cluster's (spec 7.5).
+/// Enrolling node: generates only the HTTP key and certificate of `plan`, signed by the received
+/// HTTP CA; everything else is the cluster's (spec §7.5).
 pub fn generate_enrolled(
-    params: &PkiParams,
+    plan: &CertPlan,
     received: &Received,
     keys: &dyn KeySource,
     now: SystemTime,
 ) -> Result<Material> {
-    let plan = CertPlan::enrollment(params, now);
-    let spec = plan
-        .get(CertRole::Http)
-        .ok_or_else(|| Error::Certificate("the plan has no HTTP certificate".to_owned()))?;
+    let spec = find(plan, CertRole::Http)?;
     let key = keys.generate(spec.key_type)?;
     let http = cert::issue(spec, &key, Some(&received.http_ca), &cert::random_serial()?)?;
     Ok(Material {
@@ -191,6 +193,11 @@ pub fn generate_enrolled(
         transport_ca_cert: received.transport_ca_cert.clone(),
         epoch_millis: epoch_millis(now),
     })
+}
+
+fn find(plan: &CertPlan, role: CertRole) -> Result<&CertSpec> {
+    plan.get(role)
+        .ok_or_else(|| Error::Certificate(format!("the plan has no {role}")))
 }
 
 /// Asks `keys` for every key at once, one thread each: RSA-4096 generation is the slow part

@@ -1,10 +1,20 @@
-//! Reads the machine once and returns [`Facts`]. Writes nothing, creates nothing, locks nothing.
+//! Reads the machine once and returns [`Facts`]: the settings (yml, `-E`, environment), the data
+//! directories (from their first entry only), what the yml and keystore are (without following a
+//! final link), the config directory's owner, the hostname, interface addresses and the
+//! Elasticsearch version under `lib/`.
+//!
+//! Architecture invariant: writes nothing, creates nothing, locks nothing; every file read is
+//! bounded.
+
+#![forbid(unsafe_code)]
 
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 
-use esac_core::facts::{DataDir, DataDirState, Facts, FileKind};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
+
+use esac_core::facts::{DataDir, DataDirState, DirOwner, Facts, FileKind};
 use esac_settings::{Settings, SettingsError, Value};
 
 /// What the probe needs to know that is not on disk.
@@ -44,8 +54,7 @@ impl std::fmt::Display for ProbeError {
     }
 }
 
-/// The largest `elasticsearch.yml` we read (a real one is a few KiB).
-const MAX_YML_BYTES: u64 = 256 * 1024 * 1024;
+use esac_core::layout::MAX_YML_BYTES;
 
 /// Looks at `path` without following a final symlink; opens regular files to learn if they are
 /// readable (as root, access(2) says yes to everything, so only a real open tells).
@@ -73,6 +82,7 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(system_hostname);
     let settings = effective_settings(bytes.as_deref(), &yml_path, input, &hostname)?;
+    let yml_text = bytes.and_then(|b| String::from_utf8(b).ok());
 
     let data_paths = match settings.get_list("path.data") {
         v if v.is_empty() => vec![input.es_home.join("data")],
@@ -99,16 +109,27 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
         _ => (None, None),
     };
 
+    let certs = std::fs::symlink_metadata(input.config_dir.join("certs")).ok();
+    let config_owner = std::fs::metadata(input.config_dir)
+        .ok()
+        .map(|m| DirOwner {
+            uid: m.uid(),
+            gid: m.gid(),
+            setgid: m.mode() & 0o2000 != 0,
+        });
     Ok(Facts {
         es_home: input.es_home.to_path_buf(),
         config_dir: input.config_dir.to_path_buf(),
         settings,
         data_dirs,
+        config_owner,
         yml,
+        yml_text,
         keystore,
         keystore_has_password,
         keystore_version,
-        certs_dir_exists: std::fs::symlink_metadata(input.config_dir.join("certs")).is_ok(),
+        certs_dir_exists: certs.is_some(),
+        certs_group: certs.map(|m| m.gid()),
         hostname,
         interface_addresses: interface_addresses(),
         es_version: es_version(input.es_home),
@@ -117,7 +138,7 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
 
 /// Settings as Elasticsearch builds them from yml bytes (`None`: no readable yml), the `-E`
 /// overrides and the defaults (`node.name` = hostname, `path.home`). Reconfiguration calls it again
-/// with the yml text that remains once the previous block is removed.
+/// with the yml text that remains once the previous block is removed. Reads nothing.
 pub fn effective_settings(
     yml: Option<&[u8]>,
     yml_path: &Path,
@@ -148,7 +169,12 @@ fn read_yml(path: &Path) -> Result<Option<Vec<u8>>, ProbeError> {
     if !meta.is_file() {
         return Ok(None);
     }
-    let Ok(file) = std::fs::File::open(path) else {
+    // O_NONBLOCK: a FIFO swapped in after the check cannot make the open hang.
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .open(path);
+    let Ok(file) = opened else {
         return Ok(None);
     };
     if meta.len() > MAX_YML_BYTES {
@@ -164,6 +190,12 @@ fn read_yml(path: &Path) -> Result<Option<Vec<u8>>, ProbeError> {
             path: path.to_path_buf(),
             detail: e.to_string(),
         })?;
+    if bytes.len() as u64 > MAX_YML_BYTES {
+        return Err(ProbeError::Io {
+            path: path.to_path_buf(),
+            detail: format!("larger than {MAX_YML_BYTES} bytes"),
+        });
+    }
     Ok(Some(bytes))
 }
 

@@ -4,12 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
-use esac_core::{EsExit, UserError};
-
-use crate::cli::GlobalArgs;
+use crate::Failure;
 
 /// The resolved home and config directories.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Paths {
     /// `path.home`.
     pub es_home: PathBuf,
@@ -18,13 +16,11 @@ pub struct Paths {
 }
 
 impl Paths {
-    /// Resolves the directories from the global options.
-    pub fn resolve(global: &GlobalArgs) -> Result<Self, UserError> {
-        let cwd = std::env::current_dir().map_err(|e| {
-            UserError::new(
-                EsExit::IoError,
-                format!("cannot read the current directory: {e}"),
-            )
+    /// Resolves the directories from the options (clap has already applied the environment).
+    pub fn resolve(es_home: Option<&Path>, config_dir: Option<&Path>) -> Result<Self, Failure> {
+        let cwd = std::env::current_dir().map_err(|source| Failure::Io {
+            what: "cannot read the current directory".into(),
+            source,
         })?;
         let abs = |p: &Path| {
             if p.is_absolute() {
@@ -33,14 +29,8 @@ impl Paths {
                 cwd.join(p)
             }
         };
-        let es_home = global
-            .es_home
-            .as_deref()
-            .map(abs)
-            .unwrap_or_else(|| cwd.clone());
-        let config_dir = global
-            .config_dir
-            .as_deref()
+        let es_home = es_home.map(abs).unwrap_or_else(|| cwd.clone());
+        let config_dir = config_dir
             .map(abs)
             .unwrap_or_else(|| es_home.join("config"));
         Ok(Self {
@@ -51,12 +41,6 @@ impl Paths {
 
     /// `<config>/elasticsearch.keystore`.
     pub fn keystore(&self) -> PathBuf {
-        self.config_dir.join("elasticsearch.keystore")
-    }
-
-    /// `<config>/elasticsearch.yml`.
-    #[allow(dead_code, reason = "kept for subcommands that edit the yml")]
-    pub fn yml(&self) -> PathBuf {
-        self.config_dir.join("elasticsearch.yml")
+        self.config_dir.join(esac_core::layout::KEYSTORE)
     }
 }

@@ -1,0 +1,21 @@
+//! Every environment variable es-autoconf reads, in one place.
+
+/// The Elasticsearch home (`--es-home`).
+pub const ES_HOME: &str = "ES_HOME";
+/// The config directory (`--config-dir`).
+pub const ES_PATH_CONF: &str = "ES_PATH_CONF";
+/// A file holding the keystore password, as Elasticsearch's systemd unit uses it.
+pub const ES_KEYSTORE_PASSPHRASE_FILE: &str = esac_keystore::open::PASSPHRASE_FILE_ENV;
+/// The hostname, as the launcher exports it: the default `node.name` and a SAN.
+pub const HOSTNAME: &str = "HOSTNAME";
+/// Debug builds only: a directory of pre-generated keys to use instead of generating them.
+pub const ESAC_TEST_KEY_POOL: &str = "ESAC_TEST_KEY_POOL";
+/// Debug builds only: the time of the run, in seconds since 1970 (certificate dates, names).
+pub const ESAC_TEST_NOW: &str = "ESAC_TEST_NOW";
+/// Debug builds only: a step at which to fail or abort (see `esac-exec`'s failpoints).
+pub const ESAC_FAILPOINT: &str = "ESAC_FAILPOINT";
+
+/// Looks up a variable (the one place that reads the environment for settings placeholders).
+pub fn lookup(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}

@@ -1,0 +1,26 @@
+//! The application layer: one function per command, owning its flow from the command line's
+//! typed request to a typed outcome or [`Failure`].
+//!
+//! - [`init::init`] and [`init::reconfigure`]: probe (`esac-probe`), decide and plan
+//!   (`esac-core`), then either return the plan or execute it (`esac-exec`).
+//! - [`keystore`]: `list`, `has-password`, `show`.
+//! - [`token::create`]: an enrollment token from a running node.
+//!
+//! Architecture invariant: nothing here prints. The binary implements [`Console`] (terminal
+//! questions, notes) and renders outcomes and failures; [`Failure`] is the one place that maps
+//! every failure to an exit status and a reason code.
+
+#![forbid(unsafe_code)]
+
+mod console;
+pub mod env;
+mod failure;
+pub mod init;
+pub mod keystore;
+mod paths;
+pub mod runtime;
+pub mod token;
+
+pub use console::Console;
+pub use failure::{keystore_exit, Failure};
+pub use paths::Paths;

@@ -1,0 +1,110 @@
+//! What a run takes from the machine besides the probe: the clock, the key source, the directory
+//! lock with recovery of an interrupted run, the keystore password.
+
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use esac_exec::Recovery;
+use esac_keystore::PasswordSource;
+use esac_pki::KeySource;
+use esac_secret::Secret;
+
+use crate::{env, Console, Failure};
+
+/// The time of the run, taken once. Debug builds honour `ESAC_TEST_NOW` (seconds since 1970),
+/// so tests can make certificates that are near their expiry without waiting.
+pub fn now() -> SystemTime {
+    #[cfg(debug_assertions)]
+    if let Some(secs) = env::lookup(env::ESAC_TEST_NOW).and_then(|s| s.parse::<u64>().ok()) {
+        return SystemTime::UNIX_EPOCH + Duration::from_secs(secs);
+    }
+    SystemTime::now()
+}
+
+/// Real key generation, or (debug builds only) the committed test key pool named by
+/// `ESAC_TEST_KEY_POOL`, so the test suite does not spend seconds generating RSA keys.
+pub fn key_source() -> Box<dyn KeySource> {
+    #[cfg(debug_assertions)]
+    if let Some(dir) = std::env::var_os(env::ESAC_TEST_KEY_POOL) {
+        return Box::new(LazyPool {
+            dir: dir.into(),
+            pool: std::sync::OnceLock::new(),
+        });
+    }
+    Box::new(esac_pki::AwsLcKeySource)
+}
+
+/// The test key pool, read when the first key is asked for: keys are needed only at the
+/// `generate` step, so earlier steps fail with their own exit codes, as with real generation.
+#[cfg(debug_assertions)]
+struct LazyPool {
+    dir: std::path::PathBuf,
+    pool: std::sync::OnceLock<esac_pki::PoolKeySource>,
+}
+
+#[cfg(debug_assertions)]
+impl KeySource for LazyPool {
+    fn generate(
+        &self,
+        key_type: esac_certspec::KeyType,
+    ) -> esac_pki::Result<esac_pki::PrivateKey> {
+        if let Some(pool) = self.pool.get() {
+            return pool.generate(key_type);
+        }
+        let loaded = esac_pki::PoolKeySource::load(&self.dir)?;
+        self.pool.get_or_init(|| loaded).generate(key_type)
+    }
+}
+
+/// How long a run waits for another run on the same config directory.
+pub const LOCK_WAIT: Duration = Duration::from_secs(120);
+
+/// Locks the config directory for a writing run, then finishes or undoes a run that was killed
+/// (saying so). `None` when the directory does not exist (the checks report that).
+pub fn lock_and_recover(
+    config_dir: &Path,
+    console: &dyn Console,
+) -> Result<Option<esac_exec::DirLock>, Failure> {
+    if !config_dir.is_dir() {
+        return Ok(None);
+    }
+    let lock = esac_exec::lock_dir(config_dir, LOCK_WAIT, || {
+        console.note(&format!(
+            "waiting for another es-autoconf run on [{}] to finish",
+            config_dir.display()
+        ));
+    })
+    .map_err(|source| Failure::Lock {
+        config_dir: config_dir.to_path_buf(),
+        source,
+    })?
+    .ok_or_else(|| Failure::Locked {
+        config_dir: config_dir.to_path_buf(),
+    })?;
+    match esac_exec::recover(config_dir).map_err(Failure::Recovery)? {
+        Recovery::Nothing => {}
+        Recovery::Completed(e) => console.note(&format!(
+            "found an interrupted run (epoch {e}) that had finished writing; removed its leftovers"
+        )),
+        Recovery::RolledBack(e) => console.note(&format!(
+            "found an interrupted run (epoch {e}); restored the configuration it had started to change"
+        )),
+    }
+    Ok(Some(lock))
+}
+
+/// The password of a protected keystore: the file named by `ES_KEYSTORE_PASSPHRASE_FILE`, else
+/// standard input (a prompt on a terminal), as Elasticsearch reads it.
+pub fn keystore_password(protected: bool) -> Result<Secret, Failure> {
+    if !protected {
+        return Ok(Secret::default());
+    }
+    password_source()
+        .read()
+        .map_err(Failure::KeystorePassword)
+}
+
+/// Where a keystore password comes from.
+pub fn password_source() -> PasswordSource {
+    PasswordSource::from_passphrase_file_var(std::env::var_os(env::ES_KEYSTORE_PASSPHRASE_FILE))
+}

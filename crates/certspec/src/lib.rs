@@ -1,0 +1,25 @@
+//! What the certificates of an auto-configured node are, as plain data.
+//!
+//! Key types, the SAN rule of spec §2.3, subjects, issuers, validity, key usages and extended key
+//! usages of spec §2.2 exist here once. The decision engine puts a [`CertPlan`] into the plan,
+//! `--dry-run` prints it, and `esac-pki` generates exactly that plan; nothing else describes a
+//! certificate.
+//!
+//! Architecture invariant: no dependencies, no clock, no randomness, no cryptography, no I/O.
+//! "Now" is an argument.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod date;
+mod key_type;
+mod san;
+mod spec;
+
+pub use date::{civil_from_days, es_timestamp, Utc};
+pub use key_type::{KeyType, UnknownKeyType};
+pub use san::{SanEntry, SanInputs};
+pub use spec::{
+    is_printable_string, CertParams, CertPlan, CertRole, CertSpec, ExtKeyUsage, IssuerRef,
+    KeyUsageBit, HTTP_CA_CN, HTTP_CA_DAYS, HTTP_DAYS, TRANSPORT_CA_CN, TRANSPORT_DAYS,
+};

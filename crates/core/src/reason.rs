@@ -1,0 +1,162 @@
+//! The one vocabulary of reason codes: why a run configured, skipped or failed. Every JSON
+//! document carries one of these as `reason.code`, and `docs/cli.md` lists them all (a test
+//! checks it).
+
+use std::fmt;
+
+/// Machine-readable name of what decided a run's outcome, stable across releases.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Reason {
+    /// No rule fired: the node is new and unconfigured (and was, or would be, configured).
+    Configure,
+    /// 1: a data directory is not empty.
+    DataDirNotEmpty,
+    /// 1: a data directory could not be listed.
+    DataDirUnlistable,
+    /// 2: `elasticsearch.yml` is missing or not a regular file.
+    YmlMissingOrNotRegular,
+    /// 3: `elasticsearch.yml` is not readable.
+    YmlUnreadable,
+    /// 4: the keystore is not a readable regular file.
+    KeystoreNotReadable,
+    /// 6a: `xpack.security.autoconfiguration.enabled: false`.
+    AutoconfigurationDisabled,
+    /// 6b: `xpack.security.enabled` is set.
+    SecurityAlreadyConfigured,
+    /// 6c: some `xpack.security.{transport,http}.ssl.*` is set.
+    TlsAlreadyConfigured,
+    /// 6d: cluster formation settings point at a multi-node cluster.
+    MultiNodeCluster,
+    /// 6e: not master-eligible, or voting-only.
+    CannotBecomeMaster,
+    /// 6f: no data role.
+    CannotContainData,
+    /// `elasticsearch.yml` or a setting cannot be read: invalid YAML, not UTF-8, duplicate keys,
+    /// an unresolved placeholder, a non-boolean where a boolean is required, too large.
+    InvalidSetting,
+    /// The command line is wrong (`-E` errors, a missing mandatory option, an unknown group).
+    Usage,
+    /// Another es-autoconf run holds the config directory.
+    Locked,
+    /// An interrupted run could not be finished or undone.
+    RecoveryFailed,
+    /// An interrupted run left a journal that no longer matches the config directory: nothing
+    /// was touched.
+    RecoveryRefused,
+    /// `reconfigure` on a node that was not auto-configured.
+    NotAutoConfigured,
+    /// The user answered no to `reconfigure`'s confirmation.
+    Cancelled,
+    /// The enrollment token cannot be decoded.
+    InvalidToken,
+    /// Enrolling with the cluster failed (no address answered, or an invalid answer).
+    EnrollmentFailed,
+    /// Creating an enrollment token on a running node failed.
+    TokenCreationFailed,
+    /// The keystore cannot be opened: wrong or missing password, corrupted or unsupported file.
+    KeystoreUnusable,
+    /// A keystore setting asked for does not exist.
+    KeystoreSettingMissing,
+    /// The keystore already holds the TLS password settings (spec §1.2 step 13).
+    KeystoreHasPasswords,
+    /// The credentials file cannot be created or written.
+    CredentialsFile,
+    /// The staging directory cannot be created (spec §1.2 step 7).
+    CantCreateDirectory,
+    /// The new directory would not belong to the config directory's owner (step 8).
+    OwnerMismatch,
+    /// Keys, certificates or random numbers could not be generated.
+    GenerationFailed,
+    /// Reading or writing a file failed.
+    IoFailed,
+    /// A signal (SIGINT, SIGTERM, SIGHUP) stopped the run; it was undone.
+    Interrupted,
+    /// Something refused to be shown (a secret to a non-terminal without `--reveal`).
+    Refused,
+    /// An inconsistency inside es-autoconf (a worker thread panicked).
+    InternalError,
+}
+
+impl Reason {
+    /// Every reason, in documentation order.
+    pub const ALL: [Reason; 33] = [
+        Reason::Configure,
+        Reason::DataDirNotEmpty,
+        Reason::DataDirUnlistable,
+        Reason::YmlMissingOrNotRegular,
+        Reason::YmlUnreadable,
+        Reason::KeystoreNotReadable,
+        Reason::AutoconfigurationDisabled,
+        Reason::SecurityAlreadyConfigured,
+        Reason::TlsAlreadyConfigured,
+        Reason::MultiNodeCluster,
+        Reason::CannotBecomeMaster,
+        Reason::CannotContainData,
+        Reason::InvalidSetting,
+        Reason::Usage,
+        Reason::Locked,
+        Reason::RecoveryFailed,
+        Reason::RecoveryRefused,
+        Reason::NotAutoConfigured,
+        Reason::Cancelled,
+        Reason::InvalidToken,
+        Reason::EnrollmentFailed,
+        Reason::TokenCreationFailed,
+        Reason::KeystoreUnusable,
+        Reason::KeystoreSettingMissing,
+        Reason::KeystoreHasPasswords,
+        Reason::CredentialsFile,
+        Reason::CantCreateDirectory,
+        Reason::OwnerMismatch,
+        Reason::GenerationFailed,
+        Reason::IoFailed,
+        Reason::Interrupted,
+        Reason::Refused,
+        Reason::InternalError,
+    ];
+
+    /// The stable text form used in JSON (`reason.code`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Reason::Configure => "configure",
+            Reason::DataDirNotEmpty => "data_dir_not_empty",
+            Reason::DataDirUnlistable => "data_dir_unlistable",
+            Reason::YmlMissingOrNotRegular => "yml_missing_or_not_regular",
+            Reason::YmlUnreadable => "yml_unreadable",
+            Reason::KeystoreNotReadable => "keystore_not_readable",
+            Reason::AutoconfigurationDisabled => "autoconfiguration_disabled",
+            Reason::SecurityAlreadyConfigured => "security_already_configured",
+            Reason::TlsAlreadyConfigured => "tls_already_configured",
+            Reason::MultiNodeCluster => "multi_node_cluster",
+            Reason::CannotBecomeMaster => "cannot_become_master",
+            Reason::CannotContainData => "cannot_contain_data",
+            Reason::InvalidSetting => "invalid_setting",
+            Reason::Usage => "usage",
+            Reason::Locked => "locked",
+            Reason::RecoveryFailed => "recovery_failed",
+            Reason::RecoveryRefused => "recovery_refused",
+            Reason::NotAutoConfigured => "not_auto_configured",
+            Reason::Cancelled => "cancelled",
+            Reason::InvalidToken => "invalid_token",
+            Reason::EnrollmentFailed => "enrollment_failed",
+            Reason::TokenCreationFailed => "token_creation_failed",
+            Reason::KeystoreUnusable => "keystore_unusable",
+            Reason::KeystoreSettingMissing => "keystore_setting_missing",
+            Reason::KeystoreHasPasswords => "keystore_has_passwords",
+            Reason::CredentialsFile => "credentials_file",
+            Reason::CantCreateDirectory => "cant_create_directory",
+            Reason::OwnerMismatch => "owner_mismatch",
+            Reason::GenerationFailed => "generation_failed",
+            Reason::IoFailed => "io_failed",
+            Reason::Interrupted => "interrupted",
+            Reason::Refused => "refused",
+            Reason::InternalError => "internal_error",
+        }
+    }
+}
+
+impl fmt::Display for Reason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

@@ -1,0 +1,585 @@
+//! File operations relative to the opened config directory, never following a link at a name the
+//! run uses, and identities (device, inode) for everything created, so undo and recovery touch
+//! only what this run made.
+//!
+//! Every created file starts as a temp file made with `O_CREAT|O_EXCL|O_NOFOLLOW` and mode 0600,
+//! gets its owner and mode on the open descriptor (`fchown`, `fchmod`: never by path, never the
+//! umask), is fsynced, and is renamed into place; the directory is fsynced after every rename.
+
+use std::ffi::CStr;
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::os::fd::{AsFd, OwnedFd};
+use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+
+use esac_core::RelPath;
+use nix::errno::Errno;
+use nix::fcntl::{AtFlags, OFlag, RenameFlags};
+use nix::sys::stat::{FileStat, Mode, SFlag};
+use nix::unistd::{Gid, Uid, UnlinkatFlags};
+
+/// Device and inode: what an object *is*, whatever its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Identity {
+    /// `st_dev`.
+    pub dev: u64,
+    /// `st_ino`.
+    pub ino: u64,
+}
+
+impl Identity {
+    fn of(st: &FileStat) -> Self {
+        Identity {
+            dev: st.st_dev as u64,
+            ino: st.st_ino as u64,
+        }
+    }
+
+    fn of_meta(m: &std::fs::Metadata) -> Self {
+        Identity {
+            dev: m.dev(),
+            ino: m.ino(),
+        }
+    }
+}
+
+/// What is at a name, looked at without following a link.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Entry {
+    /// Its identity.
+    pub id: Identity,
+    /// A directory.
+    pub is_dir: bool,
+    /// A regular file.
+    pub is_file: bool,
+    /// Owner uid.
+    pub uid: u32,
+    /// Group gid.
+    pub gid: u32,
+    /// Permission bits (with setuid/setgid/sticky).
+    pub mode: u32,
+    /// Size in bytes.
+    pub size: u64,
+}
+
+impl Entry {
+    fn of(st: &FileStat) -> Self {
+        let fmt = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+        Entry {
+            id: Identity::of(st),
+            is_dir: fmt == SFlag::S_IFDIR,
+            is_file: fmt == SFlag::S_IFREG,
+            uid: st.st_uid,
+            gid: st.st_gid,
+            mode: st.st_mode & 0o7777,
+            size: u64::try_from(st.st_size).unwrap_or(0),
+        }
+    }
+}
+
+/// Owner and group to give a new file or directory (`None`: leave as created).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub struct Owner {
+    /// User.
+    pub uid: Option<u32>,
+    /// Group.
+    pub gid: Option<u32>,
+}
+
+/// The running process's effective uid.
+pub fn euid() -> u32 {
+    Uid::effective().as_raw()
+}
+
+/// The config directory, opened once; every operation is relative to it.
+pub struct ConfigDir {
+    fd: OwnedFd,
+    path: PathBuf,
+}
+
+fn io(e: Errno) -> io::Error {
+    io::Error::from(e)
+}
+
+fn at_nofollow() -> AtFlags {
+    AtFlags::AT_SYMLINK_NOFOLLOW
+}
+
+impl ConfigDir {
+    /// Opens `path` (the operator's choice: a link there is followed, as Elasticsearch does).
+    pub fn open(path: &Path) -> io::Result<ConfigDir> {
+        let fd = nix::fcntl::open(
+            path,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io)?;
+        Ok(ConfigDir {
+            fd,
+            path: path.to_path_buf(),
+        })
+    }
+
+    /// The path it was opened at (for messages).
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The absolute path of `rel`, for messages.
+    pub fn abs(&self, rel: &RelPath) -> PathBuf {
+        self.path.join(rel.as_str())
+    }
+
+    /// What the config directory itself is.
+    pub fn entry(&self) -> io::Result<Entry> {
+        Ok(Entry::of(&nix::sys::stat::fstat(&self.fd).map_err(io)?))
+    }
+
+    /// The directory that holds `rel`, opened without following links, and the final name.
+    fn parent<'a>(&self, rel: &'a RelPath) -> io::Result<(OwnedFd, &'a str)> {
+        let mut dir = nix::unistd::dup(&self.fd).map_err(io)?;
+        let parts: Vec<&str> = rel.components().collect();
+        let (last, dirs) = parts
+            .split_last()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "empty path"))?;
+        for d in dirs {
+            dir = nix::fcntl::openat(
+                &dir,
+                *d,
+                OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+                Mode::empty(),
+            )
+            .map_err(io)?;
+        }
+        Ok((dir, last))
+    }
+
+    /// What is at `rel`, without following a link; `None` when nothing is there (or a directory
+    /// on the way is missing).
+    pub fn stat(&self, rel: &RelPath) -> io::Result<Option<Entry>> {
+        let (dir, name) = match self.parent(rel) {
+            Ok(p) => p,
+            Err(e) if is_absent(&e) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        match nix::sys::stat::fstatat(&dir, name, at_nofollow()) {
+            Ok(st) => Ok(Some(Entry::of(&st))),
+            Err(Errno::ENOENT) => Ok(None),
+            Err(e) => Err(io(e)),
+        }
+    }
+
+    /// fsync the config directory.
+    pub fn sync(&self) -> io::Result<()> {
+        nix::unistd::fsync(&self.fd).map_err(io)
+    }
+
+    /// fsync the directory holding `rel`.
+    pub fn sync_parent(&self, rel: &RelPath) -> io::Result<()> {
+        let (dir, _) = self.parent(rel)?;
+        nix::unistd::fsync(&dir).map_err(io)
+    }
+
+    /// `mkdir` of a new directory, then owner and mode set on the opened directory. Fails if
+    /// anything is there already.
+    pub fn mkdir(&self, rel: &RelPath, mode: u32, owner: Owner) -> io::Result<Identity> {
+        let (dir, name) = self.parent(rel)?;
+        nix::sys::stat::mkdirat(&dir, name, Mode::from_bits_truncate(0o700)).map_err(io)?;
+        let fd = nix::fcntl::openat(
+            &dir,
+            name,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io)?;
+        let st = nix::sys::stat::fstat(&fd).map_err(io)?;
+        if st.st_uid != euid() {
+            return Err(io::Error::new(
+                io::ErrorKind::PermissionDenied,
+                format!(
+                    "[{}] was replaced by someone else's directory",
+                    self.abs(rel).display()
+                ),
+            ));
+        }
+        chown_fd(&fd, owner)?;
+        nix::sys::stat::fchmod(&fd, Mode::from_bits_truncate(mode)).map_err(io)?;
+        nix::unistd::fsync(&dir).map_err(io)?;
+        Ok(Identity::of(&st))
+    }
+
+    /// Creates `temp` exclusively, writes `bytes`, sets owner and mode on the descriptor and
+    /// fsyncs it. Returns its identity; the caller records it, then calls [`ConfigDir::rename`]
+    /// or [`ConfigDir::rename_new`].
+    pub fn write_temp(
+        &self,
+        temp: &RelPath,
+        bytes: &[u8],
+        mode: u32,
+        owner: Owner,
+    ) -> io::Result<Identity> {
+        let (dir, name) = self.parent(temp)?;
+        let fd = nix::fcntl::openat(
+            &dir,
+            name,
+            OFlag::O_WRONLY
+                | OFlag::O_CREAT
+                | OFlag::O_EXCL
+                | OFlag::O_NOFOLLOW
+                | OFlag::O_CLOEXEC,
+            Mode::from_bits_truncate(0o600),
+        )
+        .map_err(io)?;
+        let mut file = File::from(fd);
+        let written = (|| {
+            file.write_all(bytes)?;
+            chown_fd(&file, owner)?;
+            // After chown, which may clear setuid/setgid bits: the mode is exactly `mode`.
+            file.set_permissions(std::fs::Permissions::from_mode(mode))?;
+            file.sync_all()?;
+            file.metadata()
+        })();
+        match written {
+            Ok(meta) => Ok(Identity::of_meta(&meta)),
+            Err(e) => {
+                let _ = nix::unistd::unlinkat(&dir, name, UnlinkatFlags::NoRemoveDir);
+                Err(e)
+            }
+        }
+    }
+
+    /// Renames `from` to `to`, which must not exist (`RENAME_NOREPLACE`, or a check where the
+    /// file system lacks it), then fsyncs the directories. Returns the identity of what moved.
+    pub fn rename_new(&self, from: &RelPath, to: &RelPath) -> io::Result<Identity> {
+        let (fdir, fname) = self.parent(from)?;
+        let (tdir, tname) = self.parent(to)?;
+        let st = nix::sys::stat::fstatat(&fdir, fname, at_nofollow()).map_err(io)?;
+        match nix::fcntl::renameat2(&fdir, fname, &tdir, tname, RenameFlags::RENAME_NOREPLACE) {
+            Ok(()) => {}
+            Err(Errno::EINVAL | Errno::ENOSYS) => {
+                match nix::sys::stat::fstatat(&tdir, tname, at_nofollow()) {
+                    Err(Errno::ENOENT) => {}
+                    Ok(_) => return Err(io(Errno::EEXIST)),
+                    Err(e) => return Err(io(e)),
+                }
+                nix::fcntl::renameat(&fdir, fname, &tdir, tname).map_err(io)?;
+            }
+            Err(e) => return Err(io(e)),
+        }
+        nix::unistd::fsync(&tdir).map_err(io)?;
+        nix::unistd::fsync(&fdir).map_err(io)?;
+        Ok(Identity::of(&st))
+    }
+
+    /// Renames `from` over `to` (which may exist: an atomic replace), then fsyncs the directory.
+    pub fn rename(&self, from: &RelPath, to: &RelPath) -> io::Result<()> {
+        let (fdir, fname) = self.parent(from)?;
+        let (tdir, tname) = self.parent(to)?;
+        nix::fcntl::renameat(&fdir, fname, &tdir, tname).map_err(io)?;
+        nix::unistd::fsync(&tdir).map_err(io)?;
+        nix::unistd::fsync(&fdir).map_err(io)
+    }
+
+    /// A second name `backup` for the file `target` (a hard link: same inode, never following a
+    /// link). Where the file system has no hard links, a copy made exclusively that keeps mode,
+    /// owner and modification time (Elasticsearch's `COPY_ATTRIBUTES`). Returns the backup's
+    /// identity.
+    pub fn backup(&self, target: &RelPath, backup: &RelPath) -> io::Result<Identity> {
+        let (tdir, tname) = self.parent(target)?;
+        let (bdir, bname) = self.parent(backup)?;
+        let st = nix::sys::stat::fstatat(&tdir, tname, at_nofollow()).map_err(io)?;
+        if !Entry::of(&st).is_file {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("[{}] is not a regular file", self.abs(target).display()),
+            ));
+        }
+        match nix::unistd::linkat(&tdir, tname, &bdir, bname, AtFlags::empty()) {
+            Ok(()) => {
+                nix::unistd::fsync(&bdir).map_err(io)?;
+                return Ok(Identity::of(&st));
+            }
+            Err(Errno::EPERM | Errno::ENOTSUP | Errno::EXDEV | Errno::EMLINK) => {}
+            Err(e) => return Err(io(e)),
+        }
+        let bytes = self.read(target, u64::MAX / 2)?;
+        let entry = Entry::of(&st);
+        let id = self.write_temp(
+            backup,
+            &bytes,
+            entry.mode,
+            Owner {
+                uid: (euid() == 0).then_some(entry.uid),
+                gid: Some(entry.gid),
+            },
+        )?;
+        let (bdir, bname) = self.parent(backup)?;
+        let fd = nix::fcntl::openat(
+            &bdir,
+            bname,
+            OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io)?;
+        let mtime = nix::sys::time::TimeSpec::new(st.st_mtime, st.st_mtime_nsec);
+        nix::sys::stat::futimens(&fd, &mtime, &mtime).map_err(io)?;
+        nix::unistd::fsync(&bdir).map_err(io)?;
+        Ok(id)
+    }
+
+    /// Opens an existing regular file for appending, without following a link.
+    pub fn open_append(&self, rel: &RelPath) -> io::Result<File> {
+        let (dir, name) = self.parent(rel)?;
+        let fd = nix::fcntl::openat(
+            &dir,
+            name,
+            OFlag::O_WRONLY | OFlag::O_APPEND | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io)?;
+        Ok(File::from(fd))
+    }
+
+    /// Whether `rel` is a directory (not a link) with no entries.
+    pub fn is_empty_dir(&self, rel: &RelPath) -> io::Result<bool> {
+        let (dir, name) = self.parent(rel)?;
+        let fd = match nix::fcntl::openat(
+            &dir,
+            name,
+            OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        ) {
+            Ok(fd) => fd,
+            Err(Errno::ENOENT | Errno::ENOTDIR | Errno::ELOOP) => return Ok(false),
+            Err(e) => return Err(io(e)),
+        };
+        let mut d = nix::dir::Dir::from_fd(fd).map_err(io)?;
+        for entry in d.iter() {
+            let entry = entry.map_err(io)?;
+            let n = entry.file_name().to_bytes();
+            if n != b"." && n != b".." {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// Reads a regular file (no link followed, no FIFO hang), at most `max` bytes.
+    pub fn read(&self, rel: &RelPath, max: u64) -> io::Result<Vec<u8>> {
+        let (dir, name) = self.parent(rel)?;
+        let fd = nix::fcntl::openat(
+            &dir,
+            name,
+            OFlag::O_RDONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io)?;
+        let file = File::from(fd);
+        let meta = file.metadata()?;
+        if !meta.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("[{}] is not a regular file", self.abs(rel).display()),
+            ));
+        }
+        let mut bytes = Vec::with_capacity(usize::try_from(meta.len().min(max)).unwrap_or(0));
+        file.take(max.saturating_add(1)).read_to_end(&mut bytes)?;
+        if bytes.len() as u64 > max {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!("[{}] is larger than {max} bytes", self.abs(rel).display()),
+            ));
+        }
+        Ok(bytes)
+    }
+
+    /// Removes the file at `rel` if it is `expect` (or anything, when `expect` is `None`); a
+    /// missing file is fine. A link is removed, never followed.
+    pub fn remove_file(&self, rel: &RelPath, expect: Option<Identity>) -> io::Result<()> {
+        let (dir, name) = match self.parent(rel) {
+            Ok(p) => p,
+            Err(e) if is_absent(&e) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        match nix::sys::stat::fstatat(&dir, name, at_nofollow()) {
+            Err(Errno::ENOENT) => return Ok(()),
+            Err(e) => return Err(io(e)),
+            Ok(st) => check_identity(self, rel, &st, expect)?,
+        }
+        nix::unistd::unlinkat(&dir, name, UnlinkatFlags::NoRemoveDir).map_err(io)?;
+        nix::unistd::fsync(&dir).map_err(io)
+    }
+
+    /// Removes the directory at `rel` and everything in it, if it is `expect` (or anything, when
+    /// `expect` is `None`); a missing one is fine. Links inside are removed, never followed.
+    pub fn remove_tree(&self, rel: &RelPath, expect: Option<Identity>) -> io::Result<()> {
+        let (dir, name) = match self.parent(rel) {
+            Ok(p) => p,
+            Err(e) if is_absent(&e) => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let st = match nix::sys::stat::fstatat(&dir, name, at_nofollow()) {
+            Err(Errno::ENOENT) => return Ok(()),
+            Err(e) => return Err(io(e)),
+            Ok(st) => st,
+        };
+        check_identity(self, rel, &st, expect)?;
+        if Entry::of(&st).is_dir {
+            remove_contents(&dir, name, 0)?;
+            nix::unistd::unlinkat(&dir, name, UnlinkatFlags::RemoveDir).map_err(io)?;
+        } else {
+            nix::unistd::unlinkat(&dir, name, UnlinkatFlags::NoRemoveDir).map_err(io)?;
+        }
+        nix::unistd::fsync(&dir).map_err(io)
+    }
+}
+
+fn check_identity(
+    config: &ConfigDir,
+    rel: &RelPath,
+    st: &FileStat,
+    expect: Option<Identity>,
+) -> io::Result<()> {
+    match expect {
+        Some(id) if id != Identity::of(st) => Err(not_ours(config, rel)),
+        _ => Ok(()),
+    }
+}
+
+/// The error for an object that is not the one this run created.
+pub fn not_ours(config: &ConfigDir, rel: &RelPath) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Other,
+        format!(
+            "[{}] is no longer what this run created; left as it is",
+            config.abs(rel).display()
+        ),
+    )
+}
+
+fn is_absent(e: &io::Error) -> bool {
+    matches!(e.raw_os_error(), Some(c) if c == Errno::ENOENT as i32)
+}
+
+const MAX_DEPTH: usize = 16;
+
+/// Empties the directory `name` in `parent` without following links.
+fn remove_contents(parent: &OwnedFd, name: &str, depth: usize) -> io::Result<()> {
+    if depth > MAX_DEPTH {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "directory tree too deep",
+        ));
+    }
+    let fd = nix::fcntl::openat(
+        parent,
+        name,
+        OFlag::O_RDONLY | OFlag::O_DIRECTORY | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    )
+    .map_err(io)?;
+    let keep = nix::unistd::dup(&fd).map_err(io)?;
+    let mut dir = nix::dir::Dir::from_fd(fd).map_err(io)?;
+    let mut names: Vec<(std::ffi::CString, bool)> = Vec::new();
+    for entry in dir.iter() {
+        let entry = entry.map_err(io)?;
+        let n: &CStr = entry.file_name();
+        if n.to_bytes() == b"." || n.to_bytes() == b".." {
+            continue;
+        }
+        let is_dir = match entry.file_type() {
+            Some(t) => t == nix::dir::Type::Directory,
+            None => nix::sys::stat::fstatat(&keep, n, at_nofollow())
+                .map(|st| Entry::of(&st).is_dir)
+                .map_err(io)?,
+        };
+        names.push((n.to_owned(), is_dir));
+    }
+    for (n, is_dir) in names {
+        if is_dir {
+            let text = n.to_str().map_err(|_| {
+                io::Error::new(io::ErrorKind::InvalidData, "a non-UTF-8 name in the tree")
+            })?;
+            remove_contents(&keep, text, depth + 1)?;
+            nix::unistd::unlinkat(&keep, n.as_c_str(), UnlinkatFlags::RemoveDir).map_err(io)?;
+        } else {
+            nix::unistd::unlinkat(&keep, n.as_c_str(), UnlinkatFlags::NoRemoveDir).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+fn chown_fd(fd: impl AsFd, owner: Owner) -> io::Result<()> {
+    if owner.uid.is_none() && owner.gid.is_none() {
+        return Ok(());
+    }
+    nix::unistd::fchown(
+        fd,
+        owner.uid.map(Uid::from_raw),
+        owner.gid.map(Gid::from_raw),
+    )
+    .map_err(io)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rel(s: &str) -> RelPath {
+        RelPath::new(s).unwrap()
+    }
+
+    #[test]
+    fn nothing_is_followed_through_a_planted_link() {
+        let t = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        let victim = outside.path().join("victim");
+        std::fs::write(&victim, "precious").unwrap();
+        std::os::unix::fs::symlink(&victim, t.path().join("link")).unwrap();
+        std::os::unix::fs::symlink(outside.path(), t.path().join("dirlink")).unwrap();
+        let c = ConfigDir::open(t.path()).unwrap();
+        assert!(c.write_temp(&rel("link"), b"x", 0o600, Owner::default()).is_err());
+        assert!(c.read(&rel("link"), 100).is_err());
+        assert!(c
+            .write_temp(&rel("dirlink/new"), b"x", 0o600, Owner::default())
+            .is_err());
+        assert!(c.mkdir(&rel("dirlink/d"), 0o750, Owner::default()).is_err());
+        c.remove_tree(&rel("dirlink"), None).unwrap();
+        c.remove_file(&rel("link"), None).unwrap();
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
+        assert!(outside.path().exists());
+    }
+
+    #[test]
+    fn identities_guard_removal() {
+        let t = tempfile::tempdir().unwrap();
+        let c = ConfigDir::open(t.path()).unwrap();
+        let id = c.mkdir(&rel("d"), 0o750, Owner::default()).unwrap();
+        let f = c.write_temp(&rel("d/f"), b"x", 0o640, Owner::default()).unwrap();
+        assert_eq!(c.stat(&rel("d/f")).unwrap().unwrap().mode, 0o640);
+        assert_eq!(c.stat(&rel("d")).unwrap().unwrap().mode, 0o750);
+        assert!(c.remove_file(&rel("d/f"), Some(id)).is_err());
+        assert!(c.stat(&rel("d/f")).unwrap().is_some());
+        c.remove_file(&rel("d/f"), Some(f)).unwrap();
+        std::fs::create_dir(t.path().join("d/sub")).unwrap();
+        std::fs::write(t.path().join("d/sub/x"), "x").unwrap();
+        c.remove_tree(&rel("d"), Some(id)).unwrap();
+        assert!(c.stat(&rel("d")).unwrap().is_none());
+        c.remove_tree(&rel("d"), Some(id)).unwrap();
+    }
+
+    #[test]
+    fn rename_new_never_replaces() {
+        let t = tempfile::tempdir().unwrap();
+        let c = ConfigDir::open(t.path()).unwrap();
+        let a = c.write_temp(&rel("a"), b"a", 0o600, Owner::default()).unwrap();
+        c.write_temp(&rel("b"), b"b", 0o600, Owner::default()).unwrap();
+        assert!(c.rename_new(&rel("a"), &rel("b")).is_err());
+        assert_eq!(c.rename_new(&rel("a"), &rel("c")).unwrap(), a);
+        let backup = c.backup(&rel("c"), &rel("c.orig")).unwrap();
+        assert_eq!(backup, a);
+        assert_eq!(c.read(&rel("c.orig"), 10).unwrap(), b"a");
+        assert!(c.read(&rel("c.orig"), 0).is_err());
+    }
+}

@@ -1,0 +1,134 @@
+//! The executor: the only code that writes to the config directory.
+//!
+//! [`execute`] runs an [`esac_core::Plan`]'s steps in order, generically: every write is relative to the
+//! opened config directory, never follows a link, creates files exclusively and sets mode and
+//! owner on the open descriptor; a write-ahead journal records each change with the identity
+//! that proves it; any failure, and SIGINT/SIGTERM/SIGHUP, undoes exactly what was done.
+//! [`recover`] finishes or undoes a run that was killed, and refuses (touching nothing) when the
+//! directory changed since. [`lock_dir`] keeps two runs apart.
+
+#![forbid(unsafe_code)]
+
+mod failpoint;
+pub mod fsops;
+pub mod journal;
+mod lock;
+mod produce;
+mod recover;
+mod run;
+mod signals;
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use esac_core::StepId;
+use esac_pki::{KeySource, Received};
+use esac_secret::Secret;
+
+pub use lock::{lock_dir, DirLock};
+pub use recover::{recover, Recovery, RecoveryError};
+pub use run::execute;
+
+/// What a run needs besides its plan: the key source and the secrets it does not generate.
+pub struct Inputs<'a> {
+    /// Where keys come from.
+    pub keys: &'a dyn KeySource,
+    /// The existing keystore's password (empty when it has none or does not exist).
+    pub keystore_password: Secret,
+    /// The `elastic` password whose bcrypt hash is stored, when the plan generates one.
+    pub elastic_password: Option<Secret>,
+    /// Enrollment: the cluster's CA and transport material.
+    pub received: Option<Received>,
+    /// The data directories, empty when the run starts; recovery refuses to undo once one of
+    /// them is not.
+    pub data_dirs: Vec<PathBuf>,
+}
+
+/// What a successful run produced (no secrets).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Executed {
+    /// Lowercase hex SHA-256 of the HTTP CA certificate, when the plan made or received one.
+    pub http_ca_fingerprint: Option<String>,
+}
+
+/// Why a step failed.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum ExecErrorKind {
+    /// A file operation failed.
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// What happened.
+        source: io::Error,
+    },
+    /// The created directory does not belong to the config directory's owner (spec §1.2 step 8).
+    OwnerMismatch {
+        /// The config directory's owner.
+        config_owner: String,
+        /// The new directory's owner.
+        new_owner: String,
+    },
+    /// Keys, certificates, passwords or the password hash could not be generated.
+    Generate(esac_pki::Error),
+    /// The keystore cannot be opened, encoded or saved.
+    Keystore(esac_keystore::Error),
+    /// The keystore already holds the TLS password settings (spec §1.2 step 13).
+    KeystoreHasPasswords,
+    /// The keystore lacks a setting the operation must remove (reconfigure).
+    KeystoreMissingSetting(&'static str),
+    /// A file changed after the plan was made from it.
+    Changed {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A signal stopped the run.
+    Interrupted {
+        /// Its number.
+        signal: i32,
+    },
+    /// A worker thread panicked.
+    WorkerPanicked,
+}
+
+/// A failed run: which step, why, and whether undoing it completed.
+#[derive(Debug)]
+pub struct ExecError {
+    /// The step that failed.
+    pub step: StepId,
+    /// Why.
+    pub kind: ExecErrorKind,
+    /// Set when undoing stopped part-way; the journal was kept so the next run resumes.
+    pub rollback: Option<String>,
+}
+
+impl fmt::Display for ExecErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ExecErrorKind::Io { path, source } => write!(f, "[{}]: {source}", path.display()),
+            ExecErrorKind::OwnerMismatch {
+                config_owner,
+                new_owner,
+            } => f.write_str(&esac_core::messages::owner_mismatch(config_owner, new_owner)),
+            ExecErrorKind::Generate(e) => write!(f, "{e}"),
+            ExecErrorKind::Keystore(e) => write!(f, "{e}"),
+            ExecErrorKind::KeystoreHasPasswords => {
+                f.write_str(esac_core::messages::KEYSTORE_HAS_PASSWORDS)
+            }
+            ExecErrorKind::KeystoreMissingSetting(name) => write!(
+                f,
+                "elasticsearch.keystore did not contain expected setting [{name}]."
+            ),
+            ExecErrorKind::Changed { path } => write!(
+                f,
+                "[{}] changed while es-autoconf was running; nothing was changed",
+                path.display()
+            ),
+            ExecErrorKind::Interrupted { signal } => {
+                write!(f, "interrupted by signal {signal}; every change was undone")
+            }
+            ExecErrorKind::WorkerPanicked => f.write_str("a worker thread panicked"),
+        }
+    }
+}

@@ -1,0 +1,371 @@
+//! Undo, shared by the in-process rollback and by recovery from a run that was killed.
+//!
+//! Recovery proves identity before it touches anything: every object the journal names must be
+//! either in the state before its change or in the state after it (the recorded device and
+//! inode), the yml must hold the text from before the run, and no data directory may have been
+//! written to since. If anything else is found, nothing is touched, the journal stays, and the
+//! findings are returned, so that a later run can never destroy what its interrupted
+//! predecessor did not create.
+
+use std::collections::HashSet;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use esac_core::{Layout, RelPath};
+
+use crate::fsops::{euid, ConfigDir, Identity};
+use crate::journal::{self, JournalData, Record, UndoRecord};
+
+/// What recovery did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Recovery {
+    /// No interrupted run.
+    Nothing,
+    /// The interrupted run (its epoch) had committed; its leftovers were removed.
+    Completed(i64),
+    /// The interrupted run (its epoch) had not committed; what it had done was undone.
+    RolledBack(i64),
+}
+
+/// Why recovery did not run.
+#[derive(Debug)]
+pub enum RecoveryError {
+    /// The journal cannot be trusted or read; it was left in place.
+    Untrusted {
+        /// The journal.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// The config directory changed since the interrupted run; nothing was touched.
+    Changed {
+        /// The journal, kept.
+        path: PathBuf,
+        /// The interrupted run's epoch.
+        epoch: i64,
+        /// What was found, one finding per entry.
+        findings: Vec<String>,
+    },
+    /// Undoing failed part-way (an I/O error); the journal was kept so a later run resumes.
+    Io {
+        /// The journal.
+        path: PathBuf,
+        /// What failed.
+        source: io::Error,
+    },
+}
+
+impl std::fmt::Display for RecoveryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            RecoveryError::Untrusted { path, why } => write!(
+                f,
+                "found [{}] but did not use it: {why}; nothing was changed. If no es-autoconf run is in progress, inspect and remove it",
+                path.display()
+            ),
+            RecoveryError::Changed {
+                path,
+                epoch,
+                findings,
+            } => write!(
+                f,
+                "an interrupted es-autoconf run (epoch {epoch}) left [{}], but the configuration changed since it stopped:\n  - {}\nNothing was touched. Check the configuration; if it is what you want, remove [{}] and the run's leftovers ({}) yourself",
+                path.display(),
+                findings.join("\n  - "),
+                path.display(),
+                format_args!("*.{epoch}.tmp, *.{epoch}.orig")
+            ),
+            RecoveryError::Io { path, source } => write!(
+                f,
+                "cannot finish undoing the interrupted run recorded in [{}]: {source}; it was kept so the next run resumes",
+                path.display()
+            ),
+        }
+    }
+}
+
+/// Finishes or undoes a run that was killed. Call with the config directory locked.
+pub fn recover(config_dir: &Path) -> Result<Recovery, RecoveryError> {
+    let journal_path = config_dir.join(esac_core::layout::JOURNAL);
+    let io_err = |source| RecoveryError::Io {
+        path: journal_path.clone(),
+        source,
+    };
+    let config = ConfigDir::open(config_dir).map_err(io_err)?;
+    // The epoch is unknown until the journal is read; the journal's name does not depend on it.
+    let probe = Layout::new(config_dir, 0);
+    let data = match journal::read(&config, &probe) {
+        Ok(None) => return Ok(Recovery::Nothing),
+        Ok(Some(d)) => d,
+        Err(e) => {
+            return Err(RecoveryError::Untrusted {
+                path: journal_path,
+                why: e.to_string(),
+            })
+        }
+    };
+    let layout = Layout::new(config_dir, data.epoch);
+    if committed(&config, &data).map_err(io_err)? {
+        finish(&config, &data.records);
+        config.remove_file(&layout.journal(), None).map_err(io_err)?;
+        config.sync().map_err(io_err)?;
+        return Ok(Recovery::Completed(data.epoch));
+    }
+    let findings = verify(&config, &layout, &data).map_err(io_err)?;
+    if !findings.is_empty() {
+        return Err(RecoveryError::Changed {
+            path: journal_path,
+            epoch: data.epoch,
+            findings,
+        });
+    }
+    undo(&config, &data.records).map_err(io_err)?;
+    remove_temps(&config, &data.records);
+    config.remove_file(&layout.journal(), None).map_err(io_err)?;
+    config.sync().map_err(io_err)?;
+    Ok(Recovery::RolledBack(data.epoch))
+}
+
+/// Whether the run had passed its commit point: the record says so, or the committed file is
+/// already the inode the run prepared.
+fn committed(config: &ConfigDir, data: &JournalData) -> io::Result<bool> {
+    if data.committed() {
+        return Ok(true);
+    }
+    for r in &data.records {
+        if let Record::Commit(_, path, id) = r {
+            if config.stat(path)?.map(|e| e.id) == Some(*id) {
+                return Ok(true);
+            }
+        }
+    }
+    Ok(false)
+}
+
+/// Identities a file may legitimately have after the run touched it.
+fn prepared_ids(records: &[Record], path: &RelPath) -> HashSet<Identity> {
+    records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Prepared(_, p, id) | Record::Commit(_, p, id) if p == path => Some(*id),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The last restore record for each backup (a copied backup is recorded twice: before, with the
+/// original's identity, and after, with the copy's).
+fn latest_restores(records: &[Record]) -> Vec<(usize, &UndoRecord)> {
+    let mut out: Vec<(usize, &UndoRecord)> = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        if let Record::Undo(_, u @ UndoRecord::RestoreBackup { backup, .. }) = r {
+            out.retain(|(_, prev)| {
+                !matches!(prev, UndoRecord::RestoreBackup { backup: b, .. } if b == backup)
+            });
+            out.push((i, u));
+        }
+    }
+    out
+}
+
+/// What does not match the journal; empty when every object is as the run left it.
+fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result<Vec<String>> {
+    let mut findings = Vec::new();
+    let show = |p: &RelPath| config.abs(p).display().to_string();
+    let yml = layout.yml();
+    match config.read(&yml, esac_core::layout::MAX_YML_BYTES) {
+        Ok(bytes) => {
+            let digest = journal::sha256_hex(&bytes);
+            if digest != data.yml_before {
+                findings.push(format!(
+                    "[{}] was changed since the run stopped (it holds neither the text from before the run nor the run's)",
+                    show(&yml)
+                ));
+            }
+        }
+        Err(e) => findings.push(format!("[{}] cannot be read: {e}", show(&yml))),
+    }
+    for dir in &data.data_dirs {
+        if let Ok(mut entries) = std::fs::read_dir(dir) {
+            if entries.next().is_some() {
+                findings.push(format!(
+                    "the data directory [{}] is no longer empty: the node has started since",
+                    dir.display()
+                ));
+            }
+        }
+    }
+    let restores = latest_restores(&data.records);
+    for (i, r) in data.records.iter().enumerate() {
+        let Record::Undo(_, u) = r else { continue };
+        match u {
+            UndoRecord::RemoveDir { path, id } | UndoRecord::RemoveFile { path, id } => {
+                if let Some(e) = config.stat(path)? {
+                    if e.id != *id {
+                        findings.push(format!(
+                            "[{}] is not what the run created",
+                            show(path)
+                        ));
+                    }
+                }
+            }
+            UndoRecord::RenameBack { from, to, id } => {
+                let at_to = config.stat(to)?;
+                let at_from = config.stat(from)?;
+                let moved = at_to.is_some_and(|e| e.id == *id);
+                let unmoved = at_from.is_some_and(|e| e.id == *id);
+                if moved && at_from.is_some() {
+                    findings.push(format!(
+                        "[{}] exists again, so [{}] cannot be moved back",
+                        show(from),
+                        show(to)
+                    ));
+                } else if !moved && !unmoved {
+                    findings.push(format!(
+                        "neither [{}] nor [{}] is what the run moved",
+                        show(from),
+                        show(to)
+                    ));
+                }
+            }
+            UndoRecord::RestoreBackup { target, backup, id } => {
+                if !restores.iter().any(|(j, _)| *j == i) {
+                    continue;
+                }
+                let at_target = config.stat(target)?.map(|e| e.id);
+                match config.stat(backup)?.map(|e| e.id) {
+                    Some(b) if b == *id => {
+                        let ours = prepared_ids(&data.records, target);
+                        let ok = match at_target {
+                            None => true,
+                            Some(t) => t == b || ours.contains(&t),
+                        };
+                        if !ok {
+                            findings.push(format!(
+                                "[{}] was replaced since the run stopped; its backup [{}] was kept",
+                                show(target),
+                                show(backup)
+                            ));
+                        }
+                    }
+                    Some(_) => findings.push(format!(
+                        "[{}] is not the backup the run made",
+                        show(backup)
+                    )),
+                    None => {
+                        let ours = prepared_ids(&data.records, target);
+                        if at_target.is_some_and(|t| ours.contains(&t)) {
+                            findings.push(format!(
+                                "the backup [{}] of [{}] is gone",
+                                show(backup),
+                                show(target)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // A replaced file without a backup record: it must not be the run's replacement.
+    for r in &data.records {
+        if let Record::Prepared(_, path, id) = r {
+            let backed_up = restores
+                .iter()
+                .any(|(_, u)| matches!(u, UndoRecord::RestoreBackup { target, .. } if target == path));
+            if !backed_up && config.stat(path)?.is_some_and(|e| e.id == *id) {
+                findings.push(format!(
+                    "[{}] was replaced by the run and there is no backup to restore",
+                    show(path)
+                ));
+            }
+        }
+    }
+    Ok(findings)
+}
+
+/// Undoes every recorded change, most recent first, touching only objects whose identity
+/// matches. Stops at the first failure.
+pub(crate) fn undo(config: &ConfigDir, records: &[Record]) -> io::Result<()> {
+    let restores = latest_restores(records);
+    for (i, r) in records.iter().enumerate().rev() {
+        let Record::Undo(_, u) = r else { continue };
+        match u {
+            UndoRecord::RemoveDir { path, id } => config.remove_tree(path, Some(*id))?,
+            UndoRecord::RemoveFile { path, id } => config.remove_file(path, Some(*id))?,
+            UndoRecord::RenameBack { from, to, id } => {
+                if config.stat(to)?.is_some_and(|e| e.id == *id) {
+                    config.rename_new(to, from)?;
+                }
+            }
+            UndoRecord::RestoreBackup { target, backup, id } => {
+                if !restores.iter().any(|(j, _)| *j == i) {
+                    continue;
+                }
+                let Some(b) = config.stat(backup)? else {
+                    continue;
+                };
+                if b.id != *id {
+                    return Err(crate::fsops::not_ours(config, backup));
+                }
+                match config.stat(target)? {
+                    // Still the same inode: only the extra link goes.
+                    Some(t) if t.id == b.id => config.remove_file(backup, Some(*id))?,
+                    Some(t) if prepared_ids(records, target).contains(&t.id) => {
+                        config.rename(backup, target)?
+                    }
+                    None => {
+                        config.rename_new(backup, target)?;
+                    }
+                    Some(_) => return Err(crate::fsops::not_ours(config, target)),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// After the commit: removes what the run marked for cleaning, when it is still what the run
+/// recorded. Best effort; what is left is reported by `status`.
+pub(crate) fn finish(config: &ConfigDir, records: &[Record]) {
+    for r in records {
+        if let Record::Clean(path, id) = r {
+            if let Err(e) = config.remove_tree(path, Some(*id)) {
+                tracing::warn!("cannot remove [{}]: {e}", config.abs(path).display());
+            }
+        }
+    }
+    remove_temps(config, records);
+}
+
+/// Temp files of steps that were interrupted between creating them and recording them: removed
+/// when they are regular files of this user (or empty directories of this user) under the
+/// run's own unique names.
+fn remove_temps(config: &ConfigDir, records: &[Record]) {
+    for r in records {
+        let Record::Temp(_, path) = r else { continue };
+        let Ok(Some(e)) = config.stat(path) else {
+            continue;
+        };
+        if e.uid != euid() {
+            continue;
+        }
+        let removed = if e.is_file {
+            config.remove_file(path, Some(e.id))
+        } else if e.is_dir {
+            // Only an empty one: rmdir refuses anything else.
+            remove_empty_dir(config, path)
+        } else {
+            Ok(())
+        };
+        if let Err(err) = removed {
+            tracing::warn!("cannot remove [{}]: {err}", config.abs(path).display());
+        }
+    }
+}
+
+fn remove_empty_dir(config: &ConfigDir, path: &RelPath) -> io::Result<()> {
+    if config.is_empty_dir(path)? {
+        config.remove_tree(path, None)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,438 @@
+//! The executor: runs a plan's steps in order, generically. Before each change it appends the
+//! change's undo (with identities) to the journal; on any failure or interruption before the
+//! commit it undoes exactly what was done, most recent first (spec §5); after the commit it only
+//! cleans up.
+
+use std::io;
+use std::path::PathBuf;
+
+use esac_core::plan::{Action, Existing, FileWrite, ModeRule, OwnerRule, Step};
+use esac_core::{Plan, RelPath, StepId};
+
+use crate::failpoint;
+use crate::fsops::{euid, ConfigDir, Owner};
+use crate::journal::{self, Journal, Record, UndoRecord};
+use crate::produce::{self, Produced, Sources};
+use crate::recover;
+use crate::signals::Interrupts;
+use crate::{ExecError, ExecErrorKind, Executed, Inputs};
+
+struct Runner<'a> {
+    plan: &'a Plan,
+    sources: Sources<'a>,
+    data_dirs: &'a [PathBuf],
+    config: ConfigDir,
+    journal: Option<Journal>,
+    records: Vec<Record>,
+    produced: Option<Produced>,
+    committed: bool,
+}
+
+/// Runs `plan`. On error, everything done before the commit has been undone (or the error says
+/// that undoing stopped, and the journal is kept for the next run).
+pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
+    let interrupts = Interrupts::block();
+    let first = plan.steps.first().map_or(StepId::Journal, |s| s.id);
+    let config = ConfigDir::open(plan.layout.config_dir()).map_err(|e| ExecError {
+        step: first,
+        kind: ExecErrorKind::Io {
+            path: plan.layout.config_dir().to_path_buf(),
+            source: e,
+        },
+        rollback: None,
+    })?;
+    let mut run = Runner {
+        plan,
+        sources: Sources {
+            keys: inputs.keys,
+            keystore_password: &inputs.keystore_password,
+            elastic_password: inputs.elastic_password.as_ref(),
+            received: inputs.received.as_ref(),
+        },
+        data_dirs: &inputs.data_dirs,
+        config,
+        journal: None,
+        records: Vec::new(),
+        produced: None,
+        committed: false,
+    };
+    match run.all(&interrupts) {
+        Ok(()) => Ok(Executed {
+            http_ca_fingerprint: run
+                .produced
+                .as_ref()
+                .map(|p| p.material.http_ca_fingerprint()),
+        }),
+        Err((step, kind)) => {
+            tracing::debug!(step = step.name(), "step failed; rolling back");
+            let rollback = if run.committed {
+                None
+            } else {
+                run.rollback().err()
+            };
+            Err(ExecError {
+                step,
+                kind,
+                rollback,
+            })
+        }
+    }
+}
+
+type StepResult<T = ()> = Result<T, ExecErrorKind>;
+
+fn io_at(path: PathBuf) -> impl FnOnce(io::Error) -> ExecErrorKind {
+    move |source| ExecErrorKind::Io { path, source }
+}
+
+impl Runner<'_> {
+    fn all(&mut self, interrupts: &Interrupts) -> Result<(), (StepId, ExecErrorKind)> {
+        for step in &self.plan.steps {
+            if self.committed {
+                // Past the commit point nothing can fail the run; what is left is cleaned up by
+                // the next run.
+                let _ = failpoint::before(step.id);
+                if let Err(e) = self.step(step) {
+                    tracing::warn!(step = step.id.name(), "after the commit: {e}");
+                }
+                failpoint::after(step.id);
+                continue;
+            }
+            if let Some(signal) = interrupts.received() {
+                return Err((step.id, ExecErrorKind::Interrupted { signal }));
+            }
+            failpoint::before(step.id).map_err(|e| {
+                (
+                    step.id,
+                    ExecErrorKind::Io {
+                        path: self.plan.layout.config_dir().to_path_buf(),
+                        source: e,
+                    },
+                )
+            })?;
+            self.step(step).map_err(|e| (step.id, e))?;
+            failpoint::after(step.id);
+        }
+        Ok(())
+    }
+
+    fn abs(&self, p: &RelPath) -> PathBuf {
+        self.config.abs(p)
+    }
+
+    fn record(&mut self, r: Record) -> StepResult {
+        let path = self.abs(&self.plan.layout.journal());
+        if let Some(j) = &mut self.journal {
+            j.append(&r).map_err(io_at(path))?;
+        }
+        self.records.push(r);
+        Ok(())
+    }
+
+    fn step(&mut self, step: &Step) -> StepResult {
+        let id = step.id;
+        match &step.action {
+            Action::BeginJournal => self.begin_journal(),
+            Action::CreateDir { path, mode, owner } => {
+                self.record(Record::Begin(id))?;
+                self.record(Record::Temp(id, path.clone()))?;
+                let made = self
+                    .config
+                    .mkdir(path, *mode, self.new_owner(*owner))
+                    .map_err(io_at(self.abs(path)))?;
+                self.record(Record::Undo(
+                    id,
+                    UndoRecord::RemoveDir {
+                        path: path.clone(),
+                        id: made,
+                    },
+                ))
+            }
+            Action::CheckSameOwner { path } => {
+                let config = self
+                    .config
+                    .entry()
+                    .map_err(io_at(self.plan.layout.config_dir().to_path_buf()))?;
+                let made = self
+                    .config
+                    .stat(path)
+                    .map_err(io_at(self.abs(path)))?
+                    .ok_or_else(|| ExecErrorKind::Io {
+                        path: self.abs(path),
+                        source: io::Error::from(io::ErrorKind::NotFound),
+                    })?;
+                if config.uid != made.uid {
+                    return Err(ExecErrorKind::OwnerMismatch {
+                        config_owner: user_name(config.uid),
+                        new_owner: user_name(made.uid),
+                    });
+                }
+                Ok(())
+            }
+            Action::Produce(products) => {
+                let produced = produce::produce(self.plan, products, &self.sources, &self.config)?;
+                self.produced = Some(produced);
+                Ok(())
+            }
+            Action::Backup { target, backup } => {
+                self.record(Record::Begin(id))?;
+                let original = self
+                    .config
+                    .stat(target)
+                    .map_err(io_at(self.abs(target)))?
+                    .ok_or_else(|| ExecErrorKind::Io {
+                        path: self.abs(target),
+                        source: io::Error::from(io::ErrorKind::NotFound),
+                    })?;
+                self.record(Record::Undo(
+                    id,
+                    UndoRecord::RestoreBackup {
+                        target: target.clone(),
+                        backup: backup.clone(),
+                        id: original.id,
+                    },
+                ))?;
+                let made = self
+                    .config
+                    .backup(target, backup)
+                    .map_err(io_at(self.abs(target)))?;
+                if made != original.id {
+                    // A copy (no hard links here): record the copy's identity.
+                    self.record(Record::Undo(
+                        id,
+                        UndoRecord::RestoreBackup {
+                            target: target.clone(),
+                            backup: backup.clone(),
+                            id: made,
+                        },
+                    ))?;
+                }
+                Ok(())
+            }
+            Action::CheckKeystore => {
+                let produced = self.produced.as_mut().ok_or(ExecErrorKind::WorkerPanicked)?;
+                produce::check_keystore(self.plan, produced)
+            }
+            Action::WriteFile(w) => self.write(id, w, false),
+            Action::Rename { from, to } => {
+                self.record(Record::Begin(id))?;
+                let moving = self
+                    .config
+                    .stat(from)
+                    .map_err(io_at(self.abs(from)))?
+                    .ok_or_else(|| ExecErrorKind::Io {
+                        path: self.abs(from),
+                        source: io::Error::from(io::ErrorKind::NotFound),
+                    })?;
+                self.record(Record::Undo(
+                    id,
+                    UndoRecord::RenameBack {
+                        from: from.clone(),
+                        to: to.clone(),
+                        id: moving.id,
+                    },
+                ))?;
+                self.config
+                    .rename_new(from, to)
+                    .map_err(io_at(self.abs(from)))?;
+                Ok(())
+            }
+            Action::Commit(w) => self.write(id, w, true),
+            Action::Cleanup(_) => {
+                recover::finish(&self.config, &self.records);
+                let journal = self.plan.layout.journal();
+                self.journal = None;
+                self.config
+                    .remove_file(&journal, None)
+                    .and_then(|()| self.config.sync())
+                    .map_err(io_at(self.abs(&journal)))
+            }
+        }
+    }
+
+    fn begin_journal(&mut self) -> StepResult {
+        let plan = self.plan;
+        let journal = Journal::create(
+            &self.config,
+            &plan.layout,
+            plan.operation.name(),
+            &journal::sha256_hex(plan.yml.before.as_bytes()),
+            &journal::sha256_hex(plan.yml.after.as_bytes()),
+            self.data_dirs,
+        )
+        .map_err(io_at(self.abs(&plan.layout.journal())))?;
+        self.journal = Some(journal);
+        Ok(())
+    }
+
+    /// Owner of something this run creates.
+    fn new_owner(&self, rule: OwnerRule) -> Owner {
+        match rule {
+            OwnerRule::Runner { gid } | OwnerRule::RunnerMustOwnReplaced { gid } => {
+                Owner { uid: None, gid }
+            }
+            OwnerRule::KeepReplaced { gid } => Owner { uid: None, gid },
+        }
+    }
+
+    fn write(&mut self, id: StepId, w: &FileWrite, commit: bool) -> StepResult {
+        let existing = self
+            .config
+            .stat(&w.path)
+            .map_err(io_at(self.abs(&w.path)))?;
+        if let Some(e) = &existing {
+            if !e.is_file {
+                return Err(ExecErrorKind::Io {
+                    path: self.abs(&w.path),
+                    source: io::Error::new(io::ErrorKind::InvalidInput, "not a regular file"),
+                });
+            }
+        }
+        let mode = match (w.mode, &existing) {
+            (ModeRule::Set(m), _) => m,
+            (ModeRule::KeepReplaced, Some(e)) => e.mode,
+            (ModeRule::KeepReplaced, None) => 0o660,
+        };
+        let root = euid() == 0;
+        let owner = match (w.owner, &existing) {
+            (OwnerRule::KeepReplaced { gid }, Some(e)) => Owner {
+                uid: root.then_some(e.uid),
+                gid: gid.or(root.then_some(e.gid)),
+            },
+            (OwnerRule::RunnerMustOwnReplaced { gid }, Some(e)) => {
+                if e.uid != euid() {
+                    return Err(ExecErrorKind::Keystore(
+                        esac_keystore::Error::OwnerChange {
+                            path: self.abs(&w.path),
+                        },
+                    ));
+                }
+                Owner { uid: None, gid }
+            }
+            (rule, _) => self.new_owner(rule),
+        };
+        if commit {
+            // The file must still hold the text the plan was made from.
+            let now = self
+                .config
+                .read(&w.path, esac_core::layout::MAX_YML_BYTES)
+                .map_err(io_at(self.abs(&w.path)))?;
+            if journal::sha256_hex(&now) != journal::sha256_hex(self.plan.yml.before.as_bytes()) {
+                return Err(ExecErrorKind::Changed {
+                    path: self.abs(&w.path),
+                });
+            }
+        }
+        let produced = self.produced.as_mut().ok_or(ExecErrorKind::WorkerPanicked)?;
+        let bytes = produce::bytes(&w.content, self.plan, produced, id)?;
+
+        self.record(Record::Begin(id))?;
+        self.record(Record::Temp(id, w.temp.clone()))?;
+        let made = self
+            .config
+            .write_temp(&w.temp, &bytes, mode, owner)
+            .map_err(|e| self.write_error(w, e))?;
+        self.record(Record::Undo(
+            id,
+            UndoRecord::RemoveFile {
+                path: w.temp.clone(),
+                id: made,
+            },
+        ))?;
+        match (&w.existing, commit) {
+            (Existing::Absent, _) => {
+                self.record(Record::Undo(
+                    id,
+                    UndoRecord::RemoveFile {
+                        path: w.path.clone(),
+                        id: made,
+                    },
+                ))?;
+                self.config
+                    .rename_new(&w.temp, &w.path)
+                    .map_err(io_at(self.abs(&w.path)))?;
+            }
+            (Existing::Replaced, false) => {
+                self.record(Record::Prepared(id, w.path.clone(), made))?;
+                self.config
+                    .rename(&w.temp, &w.path)
+                    .map_err(io_at(self.abs(&w.path)))?;
+            }
+            (Existing::Replaced, true) => {
+                self.prepare_cleanup()?;
+                self.record(Record::Commit(id, w.path.clone(), made))?;
+                self.config
+                    .rename(&w.temp, &w.path)
+                    .map_err(io_at(self.abs(&w.path)))?;
+                self.committed = true;
+                self.record(Record::Committed)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Before the commit: the identities of what the cleanup step removes.
+    fn prepare_cleanup(&mut self) -> StepResult {
+        let Some(Action::Cleanup(paths)) = self
+            .plan
+            .steps
+            .iter()
+            .map(|s| &s.action)
+            .find(|a| matches!(a, Action::Cleanup(_)))
+        else {
+            return Ok(());
+        };
+        let mut cleans = Vec::new();
+        for p in paths {
+            let id = self.records.iter().rev().find_map(|r| match r {
+                Record::Undo(_, UndoRecord::RestoreBackup { backup, id, .. }) if backup == p => {
+                    Some(*id)
+                }
+                Record::Undo(_, UndoRecord::RenameBack { to, id, .. }) if to == p => Some(*id),
+                _ => None,
+            });
+            if let Some(id) = id {
+                cleans.push(Record::Clean(p.clone(), id));
+            }
+        }
+        for c in cleans {
+            self.record(c)?;
+        }
+        Ok(())
+    }
+
+    fn write_error(&self, w: &FileWrite, e: io::Error) -> ExecErrorKind {
+        let denied = e.kind() == io::ErrorKind::PermissionDenied;
+        if denied && matches!(w.content, esac_core::plan::Content::Keystore) {
+            return ExecErrorKind::Keystore(esac_keystore::Error::TempDenied {
+                tmp: self.abs(&w.temp),
+                dir: self.abs(&w.temp).parent().map(PathBuf::from).unwrap_or_default(),
+            });
+        }
+        ExecErrorKind::Io {
+            path: self.abs(&w.path),
+            source: e,
+        }
+    }
+
+    /// Undoes what was done, most recent first, then removes the journal.
+    fn rollback(&mut self) -> Result<(), String> {
+        recover::undo(&self.config, &self.records).map_err(|e| e.to_string())?;
+        if self.journal.take().is_some() {
+            let journal = self.plan.layout.journal();
+            self.config
+                .remove_file(&journal, None)
+                .map_err(|e| e.to_string())?;
+        }
+        self.config.sync().map_err(|e| e.to_string())
+    }
+}
+
+/// The user's name, or the uid when it has none.
+fn user_name(uid: u32) -> String {
+    match nix::unistd::User::from_uid(nix::unistd::Uid::from_raw(uid)) {
+        Ok(Some(u)) => u.name,
+        _ => uid.to_string(),
+    }
+}
+

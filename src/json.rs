@@ -1,0 +1,407 @@
+//! The JSON documents of `--format json`: serializable counterparts of the engine's types
+//! (rust-analyzer's rule: only the edge knows JSON). Schema `version: 1`, documented in
+//! docs/cli.md; fields are only ever added within a version. No secret is ever part of one,
+//! except the token of `enrollment-token` and the value of `keystore show`, which are what those
+//! commands are asked for.
+
+use std::path::PathBuf;
+
+use esac_app::init::{Delivered, InitOutcome, PasswordChannel};
+use esac_app::{Failure, Paths};
+use esac_certspec::Utc;
+use esac_core::plan::{Action, ModeRule, Plan, Undo};
+use esac_core::{Reason, Skip};
+use serde::Serialize;
+
+/// `decision`.
+#[derive(Clone, Copy, Debug, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Decision {
+    /// Configured, or would be.
+    Configure,
+    /// Left as it is.
+    Skip,
+    /// Stopped by an error.
+    Error,
+}
+
+/// `reason`.
+#[derive(Clone, Debug, Serialize)]
+pub struct ReasonDoc {
+    /// Stable code (docs/cli.md).
+    pub code: &'static str,
+    /// Human-readable message (Elasticsearch's where it has one).
+    pub message: String,
+}
+
+/// The document of `init` and `reconfigure`, and of every failure.
+#[derive(Debug, Serialize)]
+pub struct Report {
+    version: u32,
+    command: &'static str,
+    decision: Decision,
+    exit_code: u8,
+    dry_run: bool,
+    reason: ReasonDoc,
+    es_home: Option<PathBuf>,
+    config_dir: Option<PathBuf>,
+    plan: Option<PlanDoc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    http_ca_fingerprint: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    elastic_password: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    credentials_file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+impl Report {
+    /// The document of a failure of `command`.
+    pub fn error(
+        command: &'static str,
+        f: &Failure,
+        paths: Option<&Paths>,
+        notes: Vec<String>,
+    ) -> Self {
+        Report {
+            version: 1,
+            command,
+            decision: Decision::Error,
+            exit_code: f.exit_code(),
+            dry_run: false,
+            reason: ReasonDoc {
+                code: f.reason().as_str(),
+                message: f.message(),
+            },
+            es_home: paths.map(|p| p.es_home.clone()),
+            config_dir: paths.map(|p| p.config_dir.clone()),
+            plan: None,
+            http_ca_fingerprint: None,
+            elastic_password: None,
+            credentials_file: None,
+            notes,
+        }
+    }
+
+    /// The document of an `init`/`reconfigure` outcome.
+    pub fn outcome(
+        command: &'static str,
+        o: &InitOutcome,
+        paths: &Paths,
+        dry_run: bool,
+        notes: Vec<String>,
+    ) -> Self {
+        let mut r = Report {
+            version: 1,
+            command,
+            decision: Decision::Configure,
+            exit_code: 0,
+            dry_run,
+            reason: ReasonDoc {
+                code: Reason::Configure.as_str(),
+                message: String::new(),
+            },
+            es_home: Some(paths.es_home.clone()),
+            config_dir: Some(paths.config_dir.clone()),
+            plan: None,
+            http_ca_fingerprint: None,
+            elastic_password: None,
+            credentials_file: None,
+            notes,
+        };
+        match o {
+            InitOutcome::Skipped(skip) => {
+                r.decision = Decision::Skip;
+                r.exit_code = skip.exit.code();
+                r.reason = skip_reason(skip);
+            }
+            InitOutcome::Planned { plan, password, .. } => {
+                r.reason.message =
+                    "the node is new and unconfigured: security would be auto-configured".into();
+                r.plan = Some(PlanDoc::of(plan));
+                r.elastic_password = Some(channel_name(password));
+                if let PasswordChannel::File(p) = password {
+                    r.credentials_file = Some(p.clone());
+                }
+            }
+            InitOutcome::Configured {
+                plan,
+                fingerprint,
+                password,
+                ..
+            } => {
+                r.reason.message = "security auto-configuration is complete".into();
+                r.plan = Some(PlanDoc::of(plan));
+                r.http_ca_fingerprint = Some(fingerprint.clone());
+                let (name, file) = match password {
+                    Delivered::Terminal(_) => ("terminal", None),
+                    Delivered::File(p) => ("file", Some(p.clone())),
+                    Delivered::None(c) => (channel_name(c), None),
+                };
+                r.elastic_password = Some(name);
+                r.credentials_file = file;
+            }
+        }
+        r
+    }
+}
+
+fn skip_reason(skip: &Skip) -> ReasonDoc {
+    ReasonDoc {
+        code: skip.reason.as_str(),
+        message: skip.message.clone(),
+    }
+}
+
+fn channel_name(c: &PasswordChannel) -> &'static str {
+    match c {
+        PasswordChannel::Terminal => "terminal",
+        PasswordChannel::File(_) => "file",
+        PasswordChannel::ClusterHasOne => "cluster_has_one",
+        PasswordChannel::NotGenerated => "not_generated",
+    }
+}
+
+/// `plan`.
+#[derive(Debug, Serialize)]
+pub struct PlanDoc {
+    mode: &'static str,
+    epoch: i64,
+    node_name: String,
+    elasticsearch_version: Option<String>,
+    staging_dir: PathBuf,
+    certs_dir: PathBuf,
+    certs_backup: Option<PathBuf>,
+    dirs: Vec<DirDoc>,
+    files: Vec<FileDoc>,
+    certificates: Vec<CertDoc>,
+    keystore: KeystoreDoc,
+    yml: YmlDoc,
+    steps: Vec<StepDoc>,
+}
+
+#[derive(Debug, Serialize)]
+struct DirDoc {
+    path: PathBuf,
+    mode: u32,
+    purpose: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct FileDoc {
+    path: PathBuf,
+    mode: Option<u32>,
+    content: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct CertDoc {
+    name: &'static str,
+    subject: String,
+    issuer: String,
+    validity_days: u32,
+    not_before: String,
+    not_after: String,
+    ca: bool,
+    sans: Vec<String>,
+    extended_key_usage: Vec<&'static str>,
+    key_usage: Vec<&'static str>,
+    key_type: &'static str,
+    signature_algorithm: &'static str,
+    generated: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct KeystoreDoc {
+    path: PathBuf,
+    action: &'static str,
+    backup: Option<PathBuf>,
+    format_version: u32,
+    format_reason: String,
+    password_protected: bool,
+    remove: Vec<&'static str>,
+    add: Vec<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct YmlDoc {
+    path: PathBuf,
+    append: String,
+}
+
+#[derive(Debug, Serialize)]
+struct StepDoc {
+    step: &'static str,
+    action: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    undo: Option<String>,
+}
+
+fn mode_number(m: ModeRule) -> Option<u32> {
+    match m {
+        ModeRule::Set(m) => Some(m),
+        ModeRule::KeepReplaced => None,
+    }
+}
+
+impl PlanDoc {
+    fn of(plan: &Plan) -> Self {
+        let l = &plan.layout;
+        let has = |id| plan.step(id).is_some();
+        let steps = plan
+            .steps
+            .iter()
+            .map(|s| {
+                let (path, mode) = match &s.action {
+                    Action::CreateDir { path, mode, .. } => (Some(l.abs(path)), Some(*mode)),
+                    Action::WriteFile(w) | Action::Commit(w) => {
+                        (Some(l.abs(&w.path)), mode_number(w.mode))
+                    }
+                    Action::Backup { backup, .. } => (Some(l.abs(backup)), None),
+                    Action::Rename { to, .. } => (Some(l.abs(to)), None),
+                    Action::CheckSameOwner { path } => (Some(l.abs(path)), None),
+                    _ => (None, None),
+                };
+                let undo = match s.action.undo() {
+                    Undo::Nothing => None,
+                    u => Some(undo_name(&u).to_owned()),
+                };
+                StepDoc {
+                    step: s.id.name(),
+                    action: esac_core::render::step_text(plan, &s.action),
+                    path,
+                    mode,
+                    undo,
+                }
+            })
+            .collect();
+        PlanDoc {
+            mode: plan.operation.name(),
+            epoch: l.epoch(),
+            node_name: plan.node_name.clone(),
+            elasticsearch_version: plan
+                .elasticsearch_version
+                .map(|(a, b, c)| format!("{a}.{b}.{c}")),
+            staging_dir: l.abs(&l.staging()),
+            certs_dir: l.abs(&l.certs()),
+            certs_backup: has(esac_core::StepId::MoveCerts).then(|| l.abs(&l.certs_backup())),
+            dirs: plan
+                .created_dirs()
+                .map(|(p, mode)| DirDoc {
+                    path: l.abs(p),
+                    mode,
+                    purpose: "staging, renamed to certs/",
+                })
+                .collect(),
+            files: plan
+                .written_files()
+                .into_iter()
+                .map(|(p, w)| FileDoc {
+                    path: l.abs(&p),
+                    mode: mode_number(w.mode),
+                    content: match &w.content {
+                        esac_core::plan::Content::Text(_) => "original content + security block",
+                        c => c.describe(),
+                    },
+                })
+                .collect(),
+            certificates: plan
+                .certificates
+                .certs
+                .iter()
+                .map(|c| CertDoc {
+                    name: c.role.name(),
+                    subject: format!("CN={}", c.subject_cn),
+                    issuer: c.issuer_dn(),
+                    validity_days: c.validity_days,
+                    not_before: Utc(c.not_before).rfc3339(),
+                    not_after: Utc(c.not_after()).rfc3339(),
+                    ca: c.is_ca,
+                    sans: c.sans.iter().map(ToString::to_string).collect(),
+                    extended_key_usage: c.extended_key_usage.iter().map(|e| e.name()).collect(),
+                    key_usage: c.key_usage.iter().map(|k| k.name()).collect(),
+                    key_type: c.key_type.name(),
+                    signature_algorithm: c.key_type.signature_algorithm(),
+                    generated: c.generated,
+                })
+                .collect(),
+            keystore: KeystoreDoc {
+                path: l.abs(&plan.keystore.path),
+                action: if plan.keystore.exists {
+                    "update"
+                } else {
+                    "create"
+                },
+                backup: has(esac_core::StepId::KeystoreBackup).then(|| l.abs(&l.keystore_backup())),
+                format_version: plan.keystore.format_version,
+                format_reason: plan.keystore.format_reason.to_string(),
+                password_protected: plan.keystore.password_protected,
+                remove: plan.keystore.remove.clone(),
+                add: plan.keystore.add.iter().map(|(n, _)| *n).collect(),
+            },
+            yml: YmlDoc {
+                path: l.abs(&plan.yml.path),
+                append: plan.yml.appended.clone(),
+            },
+            steps,
+        }
+    }
+}
+
+fn undo_name(u: &Undo) -> &'static str {
+    match u {
+        Undo::Nothing => "nothing",
+        Undo::RemoveJournal => "remove_journal",
+        Undo::RemoveDir(_) => "remove_dir",
+        Undo::RemoveFile(_) => "remove_file",
+        Undo::RenameBack { .. } => "rename_back",
+        Undo::RestoreBackup { .. } => "restore_backup",
+    }
+}
+
+/// `keystore list`.
+#[derive(Debug, Serialize)]
+pub struct KeystoreList {
+    pub version: u32,
+    pub command: &'static str,
+    pub names: Vec<String>,
+}
+
+/// `keystore has-password`.
+#[derive(Debug, Serialize)]
+pub struct KeystoreHasPassword {
+    pub version: u32,
+    pub command: &'static str,
+    pub path: PathBuf,
+    pub exists: bool,
+    pub has_password: bool,
+}
+
+/// `keystore show` (only what the command was asked to reveal).
+#[derive(Debug, Serialize)]
+pub struct KeystoreShow<'a> {
+    pub version: u32,
+    pub command: &'static str,
+    pub name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub value_base64: Option<String>,
+}
+
+/// `enrollment-token`.
+#[derive(Debug, Serialize)]
+pub struct Token<'a> {
+    pub version: u32,
+    pub command: &'static str,
+    pub token: &'a str,
+    pub scope: &'static str,
+    pub addresses: &'a [String],
+    pub http_ca_fingerprint: &'a str,
+    pub expires_at_epoch_seconds: u64,
+}
