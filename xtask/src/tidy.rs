@@ -1,5 +1,6 @@
 //! Tidy checks, run by `cargo test` (as rust-analyzer's `tidy.rs`): every module says what it is
-//! for, every crate is described in `docs/ARCHITECTURE.md`, and no test is switched off.
+//! for, every crate is described in `docs/ARCHITECTURE.md`, no test is switched off, and every
+//! interop test is run by `cargo xtask test`.
 
 use std::path::{Path, PathBuf};
 
@@ -76,4 +77,57 @@ fn no_test_is_switched_off() {
             f.display()
         );
     }
+}
+
+/// A package's `interop` feature exists exactly when its tests use it (a `cfg` on the feature, or a
+/// target that requires it), and then `cargo xtask test` and `ci` turn it on.
+#[test]
+fn every_interop_test_is_run_by_xtask_test() {
+    let root = super::root();
+    let mut packages = vec![(root.clone(), vec![root.join("src"), root.join("tests")])];
+    for krate in std::fs::read_dir(root.join("crates")).unwrap().flatten() {
+        let dir = krate.path();
+        packages.push((dir.clone(), vec![dir.join("src"), dir.join("tests")]));
+    }
+    let gate = concat!("feature = ", "\"interop\"");
+    let required = concat!("required-features = [", "\"interop\"]");
+    let mut seen = Vec::new();
+    for (dir, sources) in packages {
+        let Ok(manifest) = std::fs::read_to_string(dir.join("Cargo.toml")) else {
+            continue;
+        };
+        let Some(name) = manifest.lines().find_map(|l| l.strip_prefix("name = \"")) else {
+            continue;
+        };
+        let name = name.trim_end_matches('"');
+        let declared = manifest.lines().any(|l| l.starts_with("interop = "));
+        let mut files = Vec::new();
+        for s in &sources {
+            rust_files(s, &mut files);
+        }
+        let gated: Vec<_> = files
+            .iter()
+            .filter(|f| {
+                std::fs::read_to_string(f)
+                    .unwrap_or_default()
+                    .contains(gate)
+            })
+            .collect();
+        let used = manifest.contains(required) || !gated.is_empty();
+        assert_eq!(
+            used, declared,
+            "{name}: tests behind `interop` ({gated:?}) and the feature in Cargo.toml go together"
+        );
+        let feature = format!("{name}/interop");
+        let enabled = super::INTEROP_FEATURES.contains(&feature.as_str());
+        assert_eq!(
+            declared, enabled,
+            "{name}: `{feature}` must be in xtask's INTEROP_FEATURES exactly when it exists"
+        );
+        if declared {
+            seen.push(feature);
+        }
+    }
+    seen.sort();
+    assert_eq!(seen, super::INTEROP_FEATURES, "packages not found");
 }
