@@ -11,15 +11,20 @@ use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 /// The path of `name` on `PATH`; panics, saying how to install it, when there is none.
+#[track_caller]
 pub fn require_tool(name: &str) -> PathBuf {
     let path = std::env::var_os("PATH").unwrap_or_default();
-    std::env::split_paths(&path)
+    let found = std::env::split_paths(&path)
         .map(|dir| dir.join(name))
-        .find(|p| p.is_file())
-        .unwrap_or_else(|| panic!("`{name}` is not on PATH: run `cargo xtask deps`"))
+        .find(|p| p.is_file());
+    match found {
+        Some(p) => p,
+        None => panic!("`{name}` is not on PATH: run `cargo xtask deps`"),
+    }
 }
 
 /// Panics, saying how to install it, unless `python3` can import `module`.
+#[track_caller]
 pub fn require_python_module(module: &str) {
     let ok = Command::new(require_tool("python3"))
         .args(["-c", &format!("import {module}")])
@@ -35,6 +40,7 @@ pub fn require_python_module(module: &str) {
 
 /// Runs `cmd` with `stdin` as its input and its output captured; kills it (by its own handle)
 /// when it runs longer than `limit`, and then panics.
+#[track_caller]
 pub fn run_tool(cmd: &mut Command, stdin: &[u8], limit: Duration) -> Output {
     let mut child = cmd
         .stdin(Stdio::piped())
@@ -102,6 +108,7 @@ pub fn success(what: &str, out: &Output) -> String {
 }
 
 /// Verifies a bcrypt hash with Python's `bcrypt` module (independent of the Rust crate).
+#[track_caller]
 pub fn python_bcrypt_verify(password: &str, hash: &str) -> bool {
     const CHECK: &str = "import sys\ntry:\n import bcrypt\nexcept ImportError:\n sys.exit(3)\n\
                          sys.exit(0 if bcrypt.checkpw(sys.argv[1].encode(), sys.argv[2].encode()) else 1)";
