@@ -91,20 +91,23 @@ impl Bin {
     /// A copy of the binary that any user can run, for tests that drop to `nobody`: the build
     /// directory may sit under a private home (`/root` is 0700).
     ///
-    /// Each call makes its own copy in a new directory with a random name, so nothing another
-    /// user prepared in the temp dir is used or followed; the directory is created 0700 and only
-    /// then opened to 0755. The copy is removed when the returned value is dropped, at the end of
-    /// the test that asked for it, pass or fail. A copy shared through a `static` would never be
-    /// removed (statics are not dropped), and only two tests need one.
+    /// Each call makes its own copy in a new directory with a random name (created with `mkdir`,
+    /// which fails rather than reuse or follow anything another user put there), mode 0700 while
+    /// the copy is written and 0755 once it is complete. The copy is removed when the returned
+    /// value is dropped, at the end of the test that asked for it, pass or fail. A copy shared
+    /// through a `static` would never be removed (statics are not dropped), and only two tests
+    /// need one.
     pub fn for_any_user(self) -> AnyUserCopy {
+        let mode = |m| std::fs::Permissions::from_mode(m);
         let dir = tempfile::Builder::new()
             .prefix("esac-bin-")
+            .permissions(mode(0o700))
             .tempdir()
             .expect("a temporary directory for the binary");
-        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let path = dir.path().join("es-autoconf");
         std::fs::copy(self.path, &path).unwrap();
-        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+        std::fs::set_permissions(&path, mode(0o755)).unwrap();
+        std::fs::set_permissions(dir.path(), mode(0o755)).unwrap();
         AnyUserCopy { _dir: dir, path }
     }
 }
