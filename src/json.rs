@@ -339,7 +339,7 @@ impl PlanDoc {
                 },
                 backup: has(esac_core::StepId::KeystoreBackup).then(|| l.abs(&l.keystore_backup())),
                 format_version: plan.keystore.format_version,
-                format_reason: plan.keystore.format_reason.to_string(),
+                format_reason: plan.keystore.format_reason_text(),
                 password_protected: plan.keystore.password_protected,
                 remove: plan.keystore.remove.clone(),
                 add: plan.keystore.add.iter().map(|(n, _)| *n).collect(),

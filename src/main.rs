@@ -8,6 +8,7 @@ mod cli;
 mod cmd;
 mod json;
 mod printer;
+mod text;
 
 use std::process::ExitCode;
 

@@ -94,9 +94,8 @@ impl Printer {
     /// The one place a secret is written to stdout: callers have checked that it may be shown
     /// (a terminal, or an explicit `--reveal`). The text is built in a buffer that is wiped.
     pub fn secret(&self, parts: &[&[u8]]) {
-        let mut buf = zeroize::Zeroizing::new(Vec::with_capacity(
-            parts.iter().map(|p| p.len()).sum(),
-        ));
+        let mut buf =
+            zeroize::Zeroizing::new(Vec::with_capacity(parts.iter().map(|p| p.len()).sum()));
         for p in parts {
             buf.extend_from_slice(p);
         }
@@ -107,7 +106,12 @@ impl Printer {
     /// Reports a failure in the chosen format and returns the exit status: Elasticsearch's
     /// per-address lines and `ERROR: <message>` on stderr (the detail with `-v`), and under
     /// `--format json` the error document on stdout.
-    pub fn failure(&self, command: &'static str, f: &Failure, paths: Option<&esac_app::Paths>) -> u8 {
+    pub fn failure(
+        &self,
+        command: &'static str,
+        f: &Failure,
+        paths: Option<&esac_app::Paths>,
+    ) -> u8 {
         for a in f.attempts() {
             self.err(a);
         }

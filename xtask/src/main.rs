@@ -3,10 +3,12 @@
 //! - `demo`: lay out a fresh Elasticsearch-style home under `target/demo/` and run es-autoconf on it.
 //! - `deps`: install what the test suite needs (a JDK, openssl, Python `cryptography` and `bcrypt`,
 //!   setpriv) when missing; apt-get and pip only.
-//! - `test`: `deps`, then `cargo test --workspace`.
+//! - `test`: `deps`, then `cargo test --workspace` with every package's `interop` feature on (the
+//!   tests that need those tools; a plain `cargo test` leaves them out).
 //! - `fuzz [--seconds N] [--smoke]`: run every cargo-fuzz target for N seconds (needs a nightly
 //!   toolchain); `--smoke` builds without AddressSanitizer, as CI does.
-//! - `ci`: what `.ci/run` runs: fmt check, clippy, test, fuzz smoke.
+//! - `ci`: what `.ci/run` runs: fmt check, clippy (without and with the `interop` features), test,
+//!   fuzz smoke.
 //! - `bench [--runs N] [--quick]`: init against its floors and the JVM/openssl references
 //!   (`docs/performance.md`).
 //!
@@ -22,6 +24,15 @@ mod tidy;
 
 type Result<T = ()> = std::result::Result<T, String>;
 
+/// The `interop` feature of every package that has one: its tests need the outside tools `deps`
+/// installs, and fail when one is missing. `test` and `ci` turn them all on; tidy checks this list
+/// against the manifests. Not `--all-features`: esac-pki's `compare-rsa-crate` stays off.
+const INTEROP_FEATURES: &[&str] = &[
+    "es-autoconf/interop",
+    "esac-keystore/interop",
+    "esac-pki/interop",
+];
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let task = args.first().map(String::as_str).unwrap_or("help");
@@ -29,7 +40,7 @@ fn main() -> ExitCode {
     let result = match task {
         "demo" => demo(),
         "deps" => deps(),
-        "test" => deps().and_then(|()| cargo(&["test", "--workspace", "--locked"])),
+        "test" => deps().and_then(|()| test()),
         "fuzz" => fuzz(seconds(rest, 60), rest.iter().any(|a| a == "--smoke")),
         "ci" => ci(),
         "bench" => bench::bench(rest),
@@ -80,6 +91,12 @@ fn run(cmd: &mut Command) -> Result {
 
 fn cargo(args: &[&str]) -> Result {
     run(Command::new(cargo_bin()).args(args).current_dir(root()))
+}
+
+/// Every test, the interop ones included.
+fn test() -> Result {
+    let features = INTEROP_FEATURES.join(",");
+    cargo(&["test", "--workspace", "--locked", "--features", &features])
 }
 
 fn have(cmd: &str, arg: &str) -> bool {
@@ -272,17 +289,15 @@ fn fuzz(seconds: u64, smoke: bool) -> Result {
 
 fn ci() -> Result {
     cargo(&["fmt", "--all", "--check"])?;
-    cargo(&[
-        "clippy",
-        "--workspace",
-        "--all-targets",
-        "--locked",
-        "--",
-        "-D",
-        "warnings",
-    ])?;
+    let clippy = ["clippy", "--workspace", "--all-targets", "--locked"];
+    let deny = ["--", "-D", "warnings"];
+    // Without the features (an import or helper used only by interop code is flagged as unused)
+    // and with them (the interop code itself is checked).
+    cargo(&[&clippy[..], &deny].concat())?;
+    let features = INTEROP_FEATURES.join(",");
+    cargo(&[&clippy[..], &["--features", features.as_str()], &deny].concat())?;
     deps()?;
-    cargo(&["test", "--workspace", "--locked"])?;
+    test()?;
     match fuzz(10, true) {
         Ok(()) => Ok(()),
         Err(e) if e.contains("nightly") => {

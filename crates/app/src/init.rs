@@ -127,8 +127,8 @@ fn context<'a>(
     req: &'a InitRequest,
     console: &'a dyn Console,
 ) -> Result<Ctx<'a>, Failure> {
-    let overrides = esac_settings::parse_overrides(&req.settings)
-        .map_err(|e| Failure::Usage(e.to_string()))?;
+    let overrides =
+        esac_settings::parse_overrides(&req.settings).map_err(|e| Failure::Usage(e.to_string()))?;
     Ok(Ctx {
         paths,
         req,
@@ -254,7 +254,11 @@ fn password_channel(ctx: &Ctx<'_>, enrolling: bool) -> PasswordChannel {
     }
 }
 
-fn configure(ctx: &Ctx<'_>, facts: &Facts, reconfig: Option<String>) -> Result<InitOutcome, Failure> {
+fn configure(
+    ctx: &Ctx<'_>,
+    facts: &Facts,
+    reconfig: Option<String>,
+) -> Result<InitOutcome, Failure> {
     let req = ctx.req;
     // The token is read after the checks, as Elasticsearch does (spec §1.2 row 9).
     let token = match &req.enrollment_token {
@@ -264,7 +268,10 @@ fn configure(ctx: &Ctx<'_>, facts: &Facts, reconfig: Option<String>) -> Result<I
         ),
     };
     let channel = password_channel(ctx, token.is_some());
-    let generate = matches!(channel, PasswordChannel::Terminal | PasswordChannel::File(_));
+    let generate = matches!(
+        channel,
+        PasswordChannel::Terminal | PasswordChannel::File(_)
+    );
     let mut opts = InitOptions {
         now: runtime::now(),
         key_type: req.key_type,
@@ -365,11 +372,12 @@ fn configure(ctx: &Ctx<'_>, facts: &Facts, reconfig: Option<String>) -> Result<I
     let fingerprint = executed.http_ca_fingerprint.unwrap_or_default();
     let password = match (creds, elastic_password) {
         (Some((path, file)), Some(pw)) => {
-            write_credentials(file, &path, &pw, &fingerprint)
-                .map_err(|source| Failure::CredentialsAfterCommit {
+            write_credentials(file, &path, &pw, &fingerprint).map_err(|source| {
+                Failure::CredentialsAfterCommit {
                     path: path.clone(),
                     source,
-                })?;
+                }
+            })?;
             Delivered::File(path)
         }
         (None, Some(pw)) => Delivered::Terminal(pw),

@@ -44,10 +44,7 @@ struct LazyPool {
 
 #[cfg(debug_assertions)]
 impl KeySource for LazyPool {
-    fn generate(
-        &self,
-        key_type: esac_certspec::KeyType,
-    ) -> esac_pki::Result<esac_pki::PrivateKey> {
+    fn generate(&self, key_type: esac_certspec::KeyType) -> esac_pki::Result<esac_pki::PrivateKey> {
         if let Some(pool) = self.pool.get() {
             return pool.generate(key_type);
         }
@@ -99,9 +96,7 @@ pub fn keystore_password(protected: bool) -> Result<Secret, Failure> {
     if !protected {
         return Ok(Secret::default());
     }
-    password_source()
-        .read()
-        .map_err(Failure::KeystorePassword)
+    password_source().read().map_err(Failure::KeystorePassword)
 }
 
 /// Where a keystore password comes from.

@@ -115,7 +115,11 @@ pub enum CertFile {
 
 impl CertFile {
     /// Every file of `certs/`, in the order Elasticsearch writes them.
-    pub const ALL: [CertFile; 3] = [CertFile::HttpCaCrt, CertFile::TransportP12, CertFile::HttpP12];
+    pub const ALL: [CertFile; 3] = [
+        CertFile::HttpCaCrt,
+        CertFile::TransportP12,
+        CertFile::HttpP12,
+    ];
 
     /// The file name.
     pub const fn name(self) -> &'static str {
@@ -262,7 +266,17 @@ mod tests {
             assert_eq!(RelPath::new(ok).unwrap().as_str(), ok);
         }
         for bad in [
-            "", "/etc/passwd", "..", "a/../b", "a//b", "./a", "a/", "a b", "a\\b", "a/b/c/d", "é",
+            "",
+            "/etc/passwd",
+            "..",
+            "a/../b",
+            "a//b",
+            "./a",
+            "a/",
+            "a b",
+            "a\\b",
+            "a/b/c/d",
+            "é",
         ] {
             assert!(RelPath::new(bad).is_err(), "{bad:?}");
         }

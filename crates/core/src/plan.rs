@@ -174,7 +174,9 @@ impl Content {
             Content::TransportP12 => {
                 "PKCS#12: key entry `transport`, trusted certificate entry `transport_ca`"
             }
-            Content::HttpP12 => "PKCS#12: key entries `http_ca` (CA key) and `http` (chain http, CA)",
+            Content::HttpP12 => {
+                "PKCS#12: key entries `http_ca` (CA key) and `http` (chain http, CA)"
+            }
             Content::Keystore => "elasticsearch.keystore with the PKCS#12 passwords",
             Content::Text(_) => "the text shown below",
         }
@@ -366,19 +368,6 @@ pub enum FormatReason {
     Default,
 }
 
-impl fmt::Display for FormatReason {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FormatReason::Requested => f.write_str("--keystore-format"),
-            FormatReason::ElasticsearchVersion(a, b, c) => {
-                write!(f, "Elasticsearch {a}.{b}.{c} found under lib/ reads it")
-            }
-            FormatReason::Existing => f.write_str("kept from the existing keystore"),
-            FormatReason::Default => f.write_str("the format of Elasticsearch 8.14 and later"),
-        }
-    }
-}
-
 /// What happens to `elasticsearch.keystore`.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeystoreEdit {
@@ -400,6 +389,21 @@ pub struct KeystoreEdit {
     pub refuse_if_present: Vec<&'static str>,
     /// Settings added, with generated values.
     pub add: Vec<(&'static str, SecretValue)>,
+}
+
+impl KeystoreEdit {
+    /// Why the keystore is written in its format, in words.
+    pub fn format_reason_text(&self) -> String {
+        match self.format_reason {
+            FormatReason::Requested => "--keystore-format".into(),
+            FormatReason::ElasticsearchVersion(a, b, c) => format!(
+                "Elasticsearch {a}.{b}.{c} found under lib/ reads version {}",
+                self.format_version
+            ),
+            FormatReason::Existing => "kept from the existing keystore".into(),
+            FormatReason::Default => "the format of Elasticsearch 8.14 and later".into(),
+        }
+    }
 }
 
 /// The `elasticsearch.yml` rewrite.

@@ -205,7 +205,8 @@ pub fn plan_text(plan: &Plan) -> String {
     let _ = writeln!(
         s,
         "  format version {} ({})",
-        k.format_version, k.format_reason
+        k.format_version,
+        k.format_reason_text()
     );
     let _ = writeln!(
         s,
@@ -222,9 +223,11 @@ pub fn plan_text(plan: &Plan) -> String {
     for (name, _) in &k.add {
         let _ = writeln!(s, "  add {name} = <generated>");
     }
-    if plan.steps.iter().any(
-        |st| matches!(&st.action, Action::Produce(p) if p.contains(&Product::PasswordHash)),
-    ) {
+    if plan
+        .steps
+        .iter()
+        .any(|st| matches!(&st.action, Action::Produce(p) if p.contains(&Product::PasswordHash)))
+    {
         let _ = writeln!(s, "  (the elastic password itself is never stored)");
     }
 

@@ -456,12 +456,12 @@ fn existing_keystore_and_certs_add_backup_and_move_steps() {
     );
     assert_eq!(p.keystore.format_version, 5);
     assert_eq!(p.keystore.add.len(), 3);
-    let http = p
-        .certificates
-        .get(esac_certspec::CertRole::Http)
-        .unwrap();
+    let http = p.certificates.get(esac_certspec::CertRole::Http).unwrap();
     let sans: Vec<String> = http.sans.iter().map(ToString::to_string).collect();
-    assert_eq!(sans, ["IP:127.0.0.1", "IP:::1", "DNS:localhost", "DNS:node-1"]);
+    assert_eq!(
+        sans,
+        ["IP:127.0.0.1", "IP:::1", "DNS:localhost", "DNS:node-1"]
+    );
     let text = crate::render::plan_text(&p);
     assert!(text.contains("xpack.security.http.ssl.keystore.secure_password = <generated>"));
     assert!(text.contains("certs.1700000000.tmp  mode 0750"), "{text}");
@@ -502,7 +502,10 @@ fn a_generated_password_adds_its_hash() {
     );
     assert!(!e.elastic_password);
     assert_eq!(e.keystore.add.len(), 3);
-    assert!(e.yml.appended.contains("discovery.seed_hosts: [\"10.0.0.1:9300\"]\n"));
+    assert!(e
+        .yml
+        .appended
+        .contains("discovery.seed_hosts: [\"10.0.0.1:9300\"]\n"));
     assert!(e.yml.appended.contains("\ntransport.host: 0.0.0.0\n"));
     let generated: Vec<_> = e.certificates.generated().map(|c| c.role).collect();
     assert_eq!(generated, [esac_certspec::CertRole::Http]);
@@ -566,7 +569,13 @@ fn reconfigure_removes_the_old_settings_and_certs() {
     );
     assert_eq!(p.operation, Operation::Reconfigure);
     assert!(p.yml.after.starts_with(original));
-    assert_eq!(p.yml.after.matches("BEGIN SECURITY AUTO CONFIGURATION").count(), 1);
+    assert_eq!(
+        p.yml
+            .after
+            .matches("BEGIN SECURITY AUTO CONFIGURATION")
+            .count(),
+        1
+    );
     assert_eq!(p.keystore.remove.len(), 4);
     assert_eq!(p.keystore.require.len(), 3);
     assert_eq!(
@@ -579,7 +588,9 @@ fn reconfigure_removes_the_old_settings_and_certs() {
     assert_eq!(*owner, OwnerRule::Runner { gid: Some(997) });
     let mut g = f.clone();
     g.data_dirs[0].state = DataDirState::NotEmpty;
-    assert!(matches!(decide_reconfigure(&g), Decision::Fail(s) if s.reason == Reason::DataDirNotEmpty));
+    assert!(
+        matches!(decide_reconfigure(&g), Decision::Fail(s) if s.reason == Reason::DataDirNotEmpty)
+    );
 }
 
 #[test]
@@ -614,7 +625,10 @@ fn reason_codes_are_unique() {
     let mut seen = std::collections::HashSet::new();
     for r in Reason::ALL {
         assert!(seen.insert(r.as_str()), "{r:?}");
-        assert!(r.as_str().bytes().all(|b| b.is_ascii_lowercase() || b == b'_'));
+        assert!(r
+            .as_str()
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b == b'_'));
     }
 }
 

@@ -15,9 +15,9 @@ use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::EnrollErrorKind;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine;
-use crate::error::EnrollErrorKind;
 use esac_secret::Secret;
 use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};

@@ -15,9 +15,9 @@ use std::net::{IpAddr, ToSocketAddrs};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::error::EnrollErrorKind;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
-use crate::error::EnrollErrorKind;
 use esac_pki::Received;
 use esac_secret::Secret;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
@@ -269,7 +269,8 @@ const KEY_ERROR: &str =
 /// Base64 DER holding exactly one X.509 certificate.
 fn parse_cert(b64: &str) -> Result<Vec<u8>, EnrollError> {
     let err = |detail: &str| {
-        EnrollError::new(EnrollErrorKind::InvalidResponse, CERT_ERROR).with_detail(detail.to_owned())
+        EnrollError::new(EnrollErrorKind::InvalidResponse, CERT_ERROR)
+            .with_detail(detail.to_owned())
     };
     let der = STANDARD
         .decode(b64)
@@ -287,7 +288,9 @@ fn parse_cert(b64: &str) -> Result<Vec<u8>, EnrollError> {
 
 /// Base64 PKCS#8 DER of a supported key type.
 fn parse_key(b64: &str) -> Result<Secret, EnrollError> {
-    let err = |detail: String| EnrollError::new(EnrollErrorKind::InvalidResponse, KEY_ERROR).with_detail(detail);
+    let err = |detail: String| {
+        EnrollError::new(EnrollErrorKind::InvalidResponse, KEY_ERROR).with_detail(detail)
+    };
     let der = Secret::new(
         STANDARD
             .decode(b64)

@@ -9,11 +9,11 @@
 
 use std::fmt;
 
+use crate::error::EnrollErrorKind;
 use base64::alphabet;
 use base64::engine::general_purpose::URL_SAFE;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use base64::Engine;
-use crate::error::EnrollErrorKind;
 use esac_secret::Secret;
 use serde::{Deserialize, Serialize};
 
@@ -67,8 +67,9 @@ impl EnrollmentToken {
     ///
     /// Every failure is exit 65 with [`INVALID_TOKEN`]; the reason is in `detail` (never the key).
     pub fn decode(encoded: &str) -> Result<EnrollmentToken, EnrollError> {
-        let invalid =
-            |detail: String| EnrollError::new(EnrollErrorKind::InvalidToken, INVALID_TOKEN).with_detail(detail);
+        let invalid = |detail: String| {
+            EnrollError::new(EnrollErrorKind::InvalidToken, INVALID_TOKEN).with_detail(detail)
+        };
         let trimmed = encoded.trim();
         if trimmed.is_empty() {
             return Err(invalid(EMPTY_TOKEN.to_owned()));

@@ -31,8 +31,8 @@ pub struct Identity {
 impl Identity {
     fn of(st: &FileStat) -> Self {
         Identity {
-            dev: st.st_dev as u64,
-            ino: st.st_ino as u64,
+            dev: st.st_dev,
+            ino: st.st_ino,
         }
     }
 
@@ -223,11 +223,7 @@ impl ConfigDir {
         let fd = nix::fcntl::openat(
             &dir,
             name,
-            OFlag::O_WRONLY
-                | OFlag::O_CREAT
-                | OFlag::O_EXCL
-                | OFlag::O_NOFOLLOW
-                | OFlag::O_CLOEXEC,
+            OFlag::O_WRONLY | OFlag::O_CREAT | OFlag::O_EXCL | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
             Mode::from_bits_truncate(0o600),
         )
         .map_err(io)?;
@@ -449,13 +445,10 @@ fn check_identity(
 
 /// The error for an object that is not the one this run created.
 pub fn not_ours(config: &ConfigDir, rel: &RelPath) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::Other,
-        format!(
-            "[{}] is no longer what this run created; left as it is",
-            config.abs(rel).display()
-        ),
-    )
+    io::Error::other(format!(
+        "[{}] is no longer what this run created; left as it is",
+        config.abs(rel).display()
+    ))
 }
 
 fn is_absent(e: &io::Error) -> bool {
@@ -539,7 +532,9 @@ mod tests {
         std::os::unix::fs::symlink(&victim, t.path().join("link")).unwrap();
         std::os::unix::fs::symlink(outside.path(), t.path().join("dirlink")).unwrap();
         let c = ConfigDir::open(t.path()).unwrap();
-        assert!(c.write_temp(&rel("link"), b"x", 0o600, Owner::default()).is_err());
+        assert!(c
+            .write_temp(&rel("link"), b"x", 0o600, Owner::default())
+            .is_err());
         assert!(c.read(&rel("link"), 100).is_err());
         assert!(c
             .write_temp(&rel("dirlink/new"), b"x", 0o600, Owner::default())
@@ -556,7 +551,9 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let c = ConfigDir::open(t.path()).unwrap();
         let id = c.mkdir(&rel("d"), 0o750, Owner::default()).unwrap();
-        let f = c.write_temp(&rel("d/f"), b"x", 0o640, Owner::default()).unwrap();
+        let f = c
+            .write_temp(&rel("d/f"), b"x", 0o640, Owner::default())
+            .unwrap();
         assert_eq!(c.stat(&rel("d/f")).unwrap().unwrap().mode, 0o640);
         assert_eq!(c.stat(&rel("d")).unwrap().unwrap().mode, 0o750);
         assert!(c.remove_file(&rel("d/f"), Some(id)).is_err());
@@ -573,8 +570,11 @@ mod tests {
     fn rename_new_never_replaces() {
         let t = tempfile::tempdir().unwrap();
         let c = ConfigDir::open(t.path()).unwrap();
-        let a = c.write_temp(&rel("a"), b"a", 0o600, Owner::default()).unwrap();
-        c.write_temp(&rel("b"), b"b", 0o600, Owner::default()).unwrap();
+        let a = c
+            .write_temp(&rel("a"), b"a", 0o600, Owner::default())
+            .unwrap();
+        c.write_temp(&rel("b"), b"b", 0o600, Owner::default())
+            .unwrap();
         assert!(c.rename_new(&rel("a"), &rel("b")).is_err());
         assert_eq!(c.rename_new(&rel("a"), &rel("c")).unwrap(), a);
         let backup = c.backup(&rel("c"), &rel("c.orig")).unwrap();

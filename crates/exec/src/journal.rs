@@ -136,7 +136,7 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 || s.len() > 8192 {
+    if !s.len().is_multiple_of(2) || s.len() > 8192 {
         return None;
     }
     (0..s.len())
@@ -244,7 +244,9 @@ pub fn read(config: &ConfigDir, layout: &Layout) -> Result<Option<JournalData>, 
         .read(&path, MAX_JOURNAL_BYTES)
         .map_err(ReadError::Io)?;
     parse(&bytes).map(Some).map_err(|why| {
-        ReadError::Untrusted(format!("[{shown}] is not a journal es-autoconf can read: {why}"))
+        ReadError::Untrusted(format!(
+            "[{shown}] is not a journal es-autoconf can read: {why}"
+        ))
     })
 }
 
@@ -337,7 +339,12 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
             ["clean", p, d, i] => Record::Clean(rel(p)?, id(d, i)?),
             ["commit", s, p, d, i] => Record::Commit(step(s)?, rel(p)?, id(d, i)?),
             ["committed"] => Record::Committed,
-            _ => return Err(format!("unknown record [{}]", line.chars().take(60).collect::<String>())),
+            _ => {
+                return Err(format!(
+                    "unknown record [{}]",
+                    line.chars().take(60).collect::<String>()
+                ))
+            }
         };
         records.push(record);
     }

@@ -110,7 +110,10 @@ impl fmt::Display for ExecErrorKind {
             ExecErrorKind::OwnerMismatch {
                 config_owner,
                 new_owner,
-            } => f.write_str(&esac_core::messages::owner_mismatch(config_owner, new_owner)),
+            } => f.write_str(&esac_core::messages::owner_mismatch(
+                config_owner,
+                new_owner,
+            )),
             ExecErrorKind::Generate(e) => write!(f, "{e}"),
             ExecErrorKind::Keystore(e) => write!(f, "{e}"),
             ExecErrorKind::KeystoreHasPasswords => {

@@ -107,7 +107,9 @@ pub fn recover(config_dir: &Path) -> Result<Recovery, RecoveryError> {
     let layout = Layout::new(config_dir, data.epoch);
     if committed(&config, &data).map_err(io_err)? {
         finish(&config, &data.records);
-        config.remove_file(&layout.journal(), None).map_err(io_err)?;
+        config
+            .remove_file(&layout.journal(), None)
+            .map_err(io_err)?;
         config.sync().map_err(io_err)?;
         return Ok(Recovery::Completed(data.epoch));
     }
@@ -121,7 +123,9 @@ pub fn recover(config_dir: &Path) -> Result<Recovery, RecoveryError> {
     }
     undo(&config, &data.records).map_err(io_err)?;
     remove_temps(&config, &data.records);
-    config.remove_file(&layout.journal(), None).map_err(io_err)?;
+    config
+        .remove_file(&layout.journal(), None)
+        .map_err(io_err)?;
     config.sync().map_err(io_err)?;
     Ok(Recovery::RolledBack(data.epoch))
 }
@@ -168,6 +172,29 @@ fn latest_restores(records: &[Record]) -> Vec<(usize, &UndoRecord)> {
     out
 }
 
+/// The objects at the names a journal mentions, as an undo in reverse order would leave them:
+/// verification walks the records backwards on this view, so a name that a later step filled
+/// (the staging directory renamed to `certs`) is seen empty once that step is undone.
+struct View<'a> {
+    config: &'a ConfigDir,
+    at: std::collections::HashMap<RelPath, Option<Identity>>,
+}
+
+impl View<'_> {
+    fn get(&mut self, p: &RelPath) -> io::Result<Option<Identity>> {
+        if let Some(v) = self.at.get(p) {
+            return Ok(*v);
+        }
+        let v = self.config.stat(p)?.map(|e| e.id);
+        self.at.insert(p.clone(), v);
+        Ok(v)
+    }
+
+    fn set(&mut self, p: &RelPath, v: Option<Identity>) {
+        self.at.insert(p.clone(), v);
+    }
+}
+
 /// What does not match the journal; empty when every object is as the run left it.
 fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result<Vec<String>> {
     let mut findings = Vec::new();
@@ -175,8 +202,7 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
     let yml = layout.yml();
     match config.read(&yml, esac_core::layout::MAX_YML_BYTES) {
         Ok(bytes) => {
-            let digest = journal::sha256_hex(&bytes);
-            if digest != data.yml_before {
+            if journal::sha256_hex(&bytes) != data.yml_before {
                 findings.push(format!(
                     "[{}] was changed since the run stopped (it holds neither the text from before the run nor the run's)",
                     show(&yml)
@@ -196,31 +222,36 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
         }
     }
     let restores = latest_restores(&data.records);
-    for (i, r) in data.records.iter().enumerate() {
+    let mut view = View {
+        config,
+        at: std::collections::HashMap::new(),
+    };
+    for (i, r) in data.records.iter().enumerate().rev() {
         let Record::Undo(_, u) = r else { continue };
         match u {
             UndoRecord::RemoveDir { path, id } | UndoRecord::RemoveFile { path, id } => {
-                if let Some(e) = config.stat(path)? {
-                    if e.id != *id {
-                        findings.push(format!(
-                            "[{}] is not what the run created",
-                            show(path)
-                        ));
+                match view.get(path)? {
+                    Some(found) if found != *id => {
+                        findings.push(format!("[{}] is not what the run created", show(path)))
                     }
+                    _ => view.set(path, None),
                 }
             }
             UndoRecord::RenameBack { from, to, id } => {
-                let at_to = config.stat(to)?;
-                let at_from = config.stat(from)?;
-                let moved = at_to.is_some_and(|e| e.id == *id);
-                let unmoved = at_from.is_some_and(|e| e.id == *id);
-                if moved && at_from.is_some() {
-                    findings.push(format!(
-                        "[{}] exists again, so [{}] cannot be moved back",
-                        show(from),
-                        show(to)
-                    ));
-                } else if !moved && !unmoved {
+                let at_to = view.get(to)?;
+                let at_from = view.get(from)?;
+                if at_to == Some(*id) {
+                    if at_from.is_some() {
+                        findings.push(format!(
+                            "[{}] exists again, so [{}] cannot be moved back",
+                            show(from),
+                            show(to)
+                        ));
+                    } else {
+                        view.set(from, Some(*id));
+                        view.set(to, None);
+                    }
+                } else if at_from != Some(*id) {
                     findings.push(format!(
                         "neither [{}] nor [{}] is what the run moved",
                         show(from),
@@ -232,15 +263,18 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
                 if !restores.iter().any(|(j, _)| *j == i) {
                     continue;
                 }
-                let at_target = config.stat(target)?.map(|e| e.id);
-                match config.stat(backup)?.map(|e| e.id) {
+                let at_target = view.get(target)?;
+                let ours = prepared_ids(&data.records, target);
+                match view.get(backup)? {
                     Some(b) if b == *id => {
-                        let ours = prepared_ids(&data.records, target);
                         let ok = match at_target {
                             None => true,
                             Some(t) => t == b || ours.contains(&t),
                         };
-                        if !ok {
+                        if ok {
+                            view.set(target, Some(b));
+                            view.set(backup, None);
+                        } else {
                             findings.push(format!(
                                 "[{}] was replaced since the run stopped; its backup [{}] was kept",
                                 show(target),
@@ -248,12 +282,10 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
                             ));
                         }
                     }
-                    Some(_) => findings.push(format!(
-                        "[{}] is not the backup the run made",
-                        show(backup)
-                    )),
+                    Some(_) => {
+                        findings.push(format!("[{}] is not the backup the run made", show(backup)))
+                    }
                     None => {
-                        let ours = prepared_ids(&data.records, target);
                         if at_target.is_some_and(|t| ours.contains(&t)) {
                             findings.push(format!(
                                 "the backup [{}] of [{}] is gone",
@@ -266,12 +298,12 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
             }
         }
     }
-    // A replaced file without a backup record: it must not be the run's replacement.
+    // A replaced file without a backup record must not be the run's replacement.
     for r in &data.records {
         if let Record::Prepared(_, path, id) = r {
-            let backed_up = restores
-                .iter()
-                .any(|(_, u)| matches!(u, UndoRecord::RestoreBackup { target, .. } if target == path));
+            let backed_up = restores.iter().any(
+                |(_, u)| matches!(u, UndoRecord::RestoreBackup { target, .. } if target == path),
+            );
             if !backed_up && config.stat(path)?.is_some_and(|e| e.id == *id) {
                 findings.push(format!(
                     "[{}] was replaced by the run and there is no backup to restore",

@@ -210,7 +210,10 @@ impl Runner<'_> {
                 Ok(())
             }
             Action::CheckKeystore => {
-                let produced = self.produced.as_mut().ok_or(ExecErrorKind::WorkerPanicked)?;
+                let produced = self
+                    .produced
+                    .as_mut()
+                    .ok_or(ExecErrorKind::WorkerPanicked)?;
                 produce::check_keystore(self.plan, produced)
             }
             Action::WriteFile(w) => self.write(id, w, false),
@@ -301,11 +304,9 @@ impl Runner<'_> {
             },
             (OwnerRule::RunnerMustOwnReplaced { gid }, Some(e)) => {
                 if e.uid != euid() {
-                    return Err(ExecErrorKind::Keystore(
-                        esac_keystore::Error::OwnerChange {
-                            path: self.abs(&w.path),
-                        },
-                    ));
+                    return Err(ExecErrorKind::Keystore(esac_keystore::Error::OwnerChange {
+                        path: self.abs(&w.path),
+                    }));
                 }
                 Owner { uid: None, gid }
             }
@@ -323,7 +324,10 @@ impl Runner<'_> {
                 });
             }
         }
-        let produced = self.produced.as_mut().ok_or(ExecErrorKind::WorkerPanicked)?;
+        let produced = self
+            .produced
+            .as_mut()
+            .ok_or(ExecErrorKind::WorkerPanicked)?;
         let bytes = produce::bytes(&w.content, self.plan, produced, id)?;
 
         self.record(Record::Begin(id))?;
@@ -406,7 +410,11 @@ impl Runner<'_> {
         if denied && matches!(w.content, esac_core::plan::Content::Keystore) {
             return ExecErrorKind::Keystore(esac_keystore::Error::TempDenied {
                 tmp: self.abs(&w.temp),
-                dir: self.abs(&w.temp).parent().map(PathBuf::from).unwrap_or_default(),
+                dir: self
+                    .abs(&w.temp)
+                    .parent()
+                    .map(PathBuf::from)
+                    .unwrap_or_default(),
             });
         }
         ExecErrorKind::Io {
@@ -435,4 +443,3 @@ fn user_name(uid: u32) -> String {
         _ => uid.to_string(),
     }
 }
-

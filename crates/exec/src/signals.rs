@@ -21,8 +21,9 @@ impl Interrupts {
             mask.add(s);
         }
         let fd = match mask.thread_block() {
-            Ok(()) => SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC)
-                .ok(),
+            Ok(()) => {
+                SignalFd::with_flags(&mask, SfdFlags::SFD_NONBLOCK | SfdFlags::SFD_CLOEXEC).ok()
+            }
             Err(_) => None,
         };
         Interrupts { fd, mask }

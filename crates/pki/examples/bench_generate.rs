@@ -11,7 +11,8 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime};
 
-use esac_pki::{generate, new_store_password, AwsLcKeySource, KeyType, PkiParams, SanInputs};
+use esac_certspec::{CertParams, CertPlan, KeyType, SanInputs};
+use esac_pki::{generate, new_store_password, AwsLcKeySource};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let runs: usize = std::env::args()
@@ -28,7 +29,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         ms(t.elapsed())
     );
 
-    let params = |key_type| PkiParams {
+    let params = |key_type| CertParams {
         node_name: "node-1".to_owned(),
         san: SanInputs {
             interface_addresses: vec!["127.0.0.1"
@@ -47,7 +48,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let mut theirs = Vec::new();
         for _ in 0..runs {
             let t = Instant::now();
-            let m = generate(&params(kt), &AwsLcKeySource, SystemTime::now())?;
+            let now = SystemTime::now();
+            let m = generate(&CertPlan::initial(&params(kt), now), &AwsLcKeySource, now)?;
             let (p1, p2) = (new_store_password()?, new_store_password()?);
             let bytes =
                 m.http_p12(&p1)?.len() + m.transport_p12(&p2)?.len() + m.http_ca_pem().len();

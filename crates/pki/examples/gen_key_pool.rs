@@ -6,7 +6,8 @@
 
 use std::path::PathBuf;
 
-use esac_pki::{AwsLcKeySource, KeySource, KeyType};
+use esac_certspec::KeyType;
+use esac_pki::{AwsLcKeySource, KeySource};
 
 const POOL: &[(KeyType, usize)] = &[
     (KeyType::Rsa4096, 8),

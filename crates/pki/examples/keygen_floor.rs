@@ -9,7 +9,8 @@
 use std::process::ExitCode;
 use std::time::Instant;
 
-use esac_pki::{AwsLcKeySource, KeySource, KeyType};
+use esac_certspec::KeyType;
+use esac_pki::{AwsLcKeySource, KeySource};
 
 fn main() -> ExitCode {
     let arg = std::env::args().nth(1).unwrap_or_else(|| "rsa-4096".into());

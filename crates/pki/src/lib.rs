@@ -23,6 +23,7 @@
 mod cert;
 mod error;
 mod ext;
+mod inspect;
 mod keys;
 mod p12;
 mod password;
@@ -35,6 +36,7 @@ use esac_secret::Secret;
 
 pub use cert::{cert_is_ca, CertifiedKey};
 pub use error::{Error, Result};
+pub use inspect::{inspect, CertInfo};
 pub use keys::{AwsLcKeySource, KeySource, PoolKeySource, PrivateKey};
 pub use p12::{
     read_p12, P12Contents, P12KeyEntry, P12TrustedCert, HTTP_ALIAS, HTTP_CA_ALIAS, TRANSPORT_ALIAS,

@@ -78,7 +78,10 @@ mod tests {
         let a = generate_elastic_password().unwrap();
         let b = generate_elastic_password().unwrap();
         assert_eq!(a.len(), 20);
-        assert!(a.expose().iter().all(|c| ELASTIC_PASSWORD_ALPHABET.contains(c)));
+        assert!(a
+            .expose()
+            .iter()
+            .all(|c| ELASTIC_PASSWORD_ALPHABET.contains(c)));
         assert_ne!(a, b);
     }
 

@@ -110,13 +110,11 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
     };
 
     let certs = std::fs::symlink_metadata(input.config_dir.join("certs")).ok();
-    let config_owner = std::fs::metadata(input.config_dir)
-        .ok()
-        .map(|m| DirOwner {
-            uid: m.uid(),
-            gid: m.gid(),
-            setgid: m.mode() & 0o2000 != 0,
-        });
+    let config_owner = std::fs::metadata(input.config_dir).ok().map(|m| DirOwner {
+        uid: m.uid(),
+        gid: m.gid(),
+        setgid: m.mode() & 0o2000 != 0,
+    });
     Ok(Facts {
         es_home: input.es_home.to_path_buf(),
         config_dir: input.config_dir.to_path_buf(),

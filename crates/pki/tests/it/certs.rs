@@ -3,10 +3,11 @@
 use std::net::IpAddr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use esac_pki::{
-    generate, generate_enrolled, AwsLcKeySource, CertPlan, CertifiedKey, Error, KeyType, Material,
-    PkiParams, Received, HTTP_CA_CN, TRANSPORT_CA_CN,
-};
+use esac_certspec::{CertParams, CertPlan, CertRole, KeyType, HTTP_CA_CN, TRANSPORT_CA_CN};
+use esac_pki::{AwsLcKeySource, CertifiedKey, Error, Material, Received};
+
+use crate::common::{generate, generate_enrolled};
+use esac_testkit::fixtures::{key_pool, pki_params};
 use x509_parser::der_parser::asn1_rs::Tag;
 use x509_parser::extensions::{GeneralName, ParsedExtension};
 use x509_parser::oid_registry::{
@@ -16,8 +17,6 @@ use x509_parser::oid_registry::{
 };
 use x509_parser::prelude::{FromDer, X509Certificate};
 use x509_parser::public_key::PublicKey;
-
-use crate::common::{params, pool};
 
 /// 2023-11-14T22:13:20.750Z: the milliseconds must be dropped.
 fn fixed_now() -> SystemTime {
@@ -298,7 +297,7 @@ fn expected_sans() -> Vec<GeneralNameOwned> {
     ]
 }
 
-fn check_initial(m: &Material, params: &PkiParams, now: SystemTime) {
+fn check_initial(m: &Material, params: &CertParams, now: SystemTime) {
     let kt = params.key_type;
     let ca = Expect {
         cn: HTTP_CA_CN,
@@ -388,8 +387,8 @@ fn check_initial(m: &Material, params: &PkiParams, now: SystemTime) {
 
 #[test]
 fn rsa4096_initial_node_matches_spec() {
-    let params = params(KeyType::Rsa4096);
-    let m = generate(&params, &pool(), fixed_now()).unwrap();
+    let params = pki_params(KeyType::Rsa4096);
+    let m = generate(&params, &key_pool(), fixed_now()).unwrap();
     let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
     check_initial(&m, &params, now);
 }
@@ -397,8 +396,8 @@ fn rsa4096_initial_node_matches_spec() {
 #[test]
 fn rsa2048_and_ecdsa_p256_from_the_pool() {
     for kt in [KeyType::Rsa2048, KeyType::EcdsaP256] {
-        let params = params(kt);
-        let m = generate(&params, &pool(), fixed_now()).unwrap();
+        let params = pki_params(kt);
+        let m = generate(&params, &key_pool(), fixed_now()).unwrap();
         check_initial(&m, &params, UNIX_EPOCH + Duration::from_secs(1_700_000_000));
     }
 }
@@ -406,30 +405,30 @@ fn rsa2048_and_ecdsa_p256_from_the_pool() {
 #[test]
 fn ecdsa_p384_generated_for_real() {
     // P-384 generation is cheap, so this one exercises AwsLcKeySource end to end.
-    let params = params(KeyType::EcdsaP384);
+    let params = pki_params(KeyType::EcdsaP384);
     let m = generate(&params, &AwsLcKeySource, fixed_now()).unwrap();
     check_initial(&m, &params, UNIX_EPOCH + Duration::from_secs(1_700_000_000));
 }
 
 #[test]
 fn non_printable_node_name_is_utf8_string() {
-    let mut params = params(KeyType::EcdsaP256);
+    let mut params = pki_params(KeyType::EcdsaP256);
     params.node_name = "nœud_1".to_owned();
-    let m = generate(&params, &pool(), fixed_now()).unwrap();
+    let m = generate(&params, &key_pool(), fixed_now()).unwrap();
     check_initial(&m, &params, UNIX_EPOCH + Duration::from_secs(1_700_000_000));
 }
 
 #[test]
 fn plan_describes_what_is_generated() {
-    let params = params(KeyType::Rsa4096);
+    let params = pki_params(KeyType::Rsa4096);
     let plan = CertPlan::initial(&params, fixed_now());
-    let m = generate(&params, &pool(), fixed_now()).unwrap();
+    let m = generate(&params, &key_pool(), fixed_now()).unwrap();
     for spec in &plan.certs {
         let der = match spec.role {
-            esac_pki::CertRole::HttpCa => m.http_ca().cert_der(),
-            esac_pki::CertRole::Http => m.http().cert_der(),
-            esac_pki::CertRole::TransportCa => m.transport_ca_cert_der(),
-            esac_pki::CertRole::Transport => m.transport().cert_der(),
+            CertRole::HttpCa => m.http_ca().cert_der(),
+            CertRole::Http => m.http().cert_der(),
+            CertRole::TransportCa => m.transport_ca_cert_der(),
+            CertRole::Transport => m.transport().cert_der(),
         };
         let cert = parse(der);
         let cn = cert.subject().iter_common_name().next().unwrap();
@@ -446,8 +445,8 @@ fn plan_describes_what_is_generated() {
 
 #[test]
 fn enrollment_signs_the_http_certificate_with_the_received_ca() {
-    let params = params(KeyType::Rsa4096);
-    let cluster = generate(&params, &pool(), fixed_now()).unwrap();
+    let params = pki_params(KeyType::Rsa4096);
+    let cluster = generate(&params, &key_pool(), fixed_now()).unwrap();
     // What the enrollment API returns: PKCS#8 DER keys and DER certificates.
     let received = Received::from_der(
         cluster.http_ca().key().pkcs8_der().clone(),
@@ -460,7 +459,7 @@ fn enrollment_signs_the_http_certificate_with_the_received_ca() {
     let mut node = params.clone();
     node.node_name = "node-2".to_owned();
     let later = fixed_now() + Duration::from_secs(3600);
-    let m = generate_enrolled(&node, &received, &pool(), later).unwrap();
+    let m = generate_enrolled(&node, &received, &key_pool(), later).unwrap();
 
     assert_eq!(m.http_ca().cert_der(), cluster.http_ca().cert_der());
     assert_eq!(m.http_ca_fingerprint(), cluster.http_ca_fingerprint());
@@ -488,7 +487,7 @@ fn enrollment_signs_the_http_certificate_with_the_received_ca() {
 
 #[test]
 fn a_received_key_must_belong_to_its_certificate() {
-    let m = generate(&params(KeyType::EcdsaP256), &pool(), fixed_now()).unwrap();
+    let m = generate(&pki_params(KeyType::EcdsaP256), &key_pool(), fixed_now()).unwrap();
     let err = CertifiedKey::from_der(m.http().key().pkcs8_der().clone(), m.http_ca().cert_der())
         .unwrap_err();
     assert!(matches!(err, Error::InvalidCertificate(_)), "{err}");
@@ -502,9 +501,9 @@ fn a_received_key_must_belong_to_its_certificate() {
 
 #[test]
 fn non_ascii_dns_san_is_an_error() {
-    let mut params = params(KeyType::EcdsaP256);
+    let mut params = pki_params(KeyType::EcdsaP256);
     params.san.hostname = "hôte".to_owned();
-    let err = generate(&params, &pool(), fixed_now()).unwrap_err();
+    let err = generate(&params, &key_pool(), fixed_now()).unwrap_err();
     assert!(
         matches!(err, Error::InvalidSan(ref v) if v == "hôte"),
         "{err}"
@@ -513,7 +512,7 @@ fn non_ascii_dns_san_is_an_error() {
 
 #[test]
 fn debug_output_never_shows_key_bytes() {
-    let m = generate(&params(KeyType::EcdsaP256), &pool(), fixed_now()).unwrap();
+    let m = generate(&pki_params(KeyType::EcdsaP256), &key_pool(), fixed_now()).unwrap();
     let shown = format!("{m:?}");
     assert!(shown.contains("<redacted>"));
     let b64 = esac_pki::pem::encode("X", m.http().key().pkcs8_der().expose());

@@ -1,8 +1,8 @@
 //! The suite's only real RSA-4096 generation, and the key pool's behaviour.
 
-use esac_pki::{AwsLcKeySource, KeySource, KeyType, PoolKeySource};
-
-use crate::common::pool;
+use esac_certspec::KeyType;
+use esac_pki::{AwsLcKeySource, KeySource, PoolKeySource};
+use esac_testkit::fixtures::key_pool;
 
 #[test]
 fn aws_lc_generates_an_rsa_4096_key() {
@@ -24,7 +24,7 @@ fn aws_lc_generates_every_cheap_type() {
 
 #[test]
 fn the_pool_hands_out_distinct_keys_round_robin() {
-    let pool = pool();
+    let pool = key_pool();
     assert_eq!(pool.count(KeyType::Rsa4096), 8);
     assert!(pool.count(KeyType::Rsa2048) >= 2);
     let keys: Vec<_> = (0..9)

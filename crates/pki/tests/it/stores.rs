@@ -1,7 +1,8 @@
 //! PKCS#12 round trips through `read_p12`, PEM, passwords.
 
+use esac_certspec::KeyType;
 use esac_pki::{
-    new_store_password, read_p12, Error, KeyType, HTTP_ALIAS, HTTP_CA_ALIAS, TRANSPORT_ALIAS,
+    new_store_password, read_p12, Error, HTTP_ALIAS, HTTP_CA_ALIAS, TRANSPORT_ALIAS,
     TRANSPORT_CA_ALIAS,
 };
 use esac_secret::Secret;

@@ -3,7 +3,8 @@
 
 use std::sync::Arc;
 
-use esac_pki::{new_store_password, read_p12, KeyType, Material, HTTP_ALIAS};
+use esac_certspec::KeyType;
+use esac_pki::{new_store_password, read_p12, Material, HTTP_ALIAS};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer, ServerName};
 use rustls::{ClientConfig, ClientConnection, RootCertStore, ServerConfig, ServerConnection};

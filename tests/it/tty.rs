@@ -1,14 +1,15 @@
 //! `init` under a pseudo-terminal (util-linux `script`): the banner shows the `elastic` password
 //! once, and the keystore holds its bcrypt hash; with standard output piped, no password at all.
-
-mod common;
+//! Feature `interop`: a missing `script` or Python `bcrypt` fails the test.
 
 use std::process::{Command, Stdio};
 
-use common::{
-    assert_configured, key_pool, keystore_list, keystore_show, python_bcrypt_verify, Home,
-    STOCK_YML,
-};
+use esac_testkit::fixtures::key_pool_dir;
+use esac_testkit::tools::{python_bcrypt_verify, require_tool};
+use esac_testkit::{Bin, Home, Run};
+
+use crate::common::{assert_configured, keystore_list, keystore_show, STOCK_YML};
+use crate::ES_AUTOCONF;
 
 /// Quotes a word for `sh`.
 fn sh_quote(s: &str) -> String {
@@ -16,30 +17,24 @@ fn sh_quote(s: &str) -> String {
 }
 
 /// Runs `es-autoconf init ... --es-home HOME` (then `tail`, e.g. `| cat`) inside a pty.
-fn init_in_pty(home: &Home, tail: &str) -> common::Run {
-    common::require_tool("script", &["--version"]);
-    let bin = env!("CARGO_BIN_EXE_es-autoconf");
+fn init_in_pty(home: &Home, tail: &str) -> Run {
     let cmd = format!(
         "{} init --key-type ecdsa-p256 --es-home {} {tail}",
-        sh_quote(bin),
+        sh_quote(ES_AUTOCONF.path().to_str().unwrap()),
         sh_quote(home.path().to_str().unwrap())
     );
-    let out = Command::new("script")
+    let out = Bin::clean_env(&mut Command::new(require_tool("script")))
         .args(["-qec", &cmd, "/dev/null"])
-        .env_remove("ES_HOME")
-        .env_remove("ES_PATH_CONF")
-        .env_remove("ES_KEYSTORE_PASSPHRASE_FILE")
-        .env("HOSTNAME", "node-1")
-        .env("ESAC_TEST_KEY_POOL", key_pool())
+        .env("ESAC_TEST_KEY_POOL", key_pool_dir())
         .stdin(Stdio::null())
         .output()
-        .expect("script (util-linux) is missing: run cargo xtask deps");
-    common::Run::from(out)
+        .expect("script (util-linux) is missing: run `cargo xtask deps`");
+    Run::from(out)
 }
 
 #[test]
 fn banner_on_a_terminal_shows_the_password_whose_hash_is_stored() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = init_in_pty(&home, "");
     assert_eq!(run.code, 0, "{run:?}");
     let out = run.stdout.replace("\r\n", "\n");
@@ -78,7 +73,7 @@ fn banner_on_a_terminal_shows_the_password_whose_hash_is_stored() {
 
 #[test]
 fn stdout_piped_from_a_terminal_gets_no_password() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = init_in_pty(&home, "| cat");
     assert_eq!(run.code, 0, "{run:?}");
     assert!(!run.stdout.contains("\x1b[1m"), "{run:?}");

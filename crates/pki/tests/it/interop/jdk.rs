@@ -5,22 +5,24 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use esac_pki::KeyType;
+use esac_certspec::KeyType;
+use esac_testkit::tools::{require_tool, run_tool, success};
 
-use crate::common::{material, password_str, require_tool, run, success, write, Written};
+use super::{password_str, write, Written};
+use crate::common::material;
 
-const JDK_PACKAGE: &str = "openjdk-17-jdk-headless";
 const LIMIT: Duration = Duration::from_secs(120);
 
 /// `keytool -list -v` → (alias, entry type, chain length) per entry.
 fn keytool_list(file: &Path, password: &str) -> Vec<(String, String, Option<usize>)> {
-    let keytool = require_tool("keytool", JDK_PACKAGE);
-    let out = run(
+    let keytool = require_tool("keytool");
+    let out = run_tool(
         Command::new(keytool)
             .args(["-list", "-v", "-storetype", "PKCS12", "-keystore"])
             .arg(file)
             .args(["-storepass:env", "KEYTOOL_PW"])
             .env("KEYTOOL_PW", password),
+        b"",
         LIMIT,
     );
     let text = success("keytool -list", &out);
@@ -74,9 +76,9 @@ fn keytool_sees_the_entries_elasticsearch_expects() {
 }
 
 fn java(mode: &str, w: &Written) -> String {
-    let java = require_tool("java", JDK_PACKAGE);
+    let java = require_tool("java");
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/PkiInterop.java");
-    let out = run(
+    let out = run_tool(
         Command::new(java)
             .arg(program)
             .arg(mode)
@@ -86,6 +88,7 @@ fn java(mode: &str, w: &Written) -> String {
                 "TRANSPORT_P12_PASSWORD",
                 password_str(&w.transport_password),
             ),
+        b"",
         LIMIT,
     );
     let text = success(&format!("java PkiInterop {mode}"), &out);

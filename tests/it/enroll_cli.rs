@@ -1,23 +1,25 @@
 //! Growing the cluster end to end: node A is auto-configured by `init`; an in-process server
 //! (real TLS, real HTTP) answers `GET /_security/enroll/node` with A's material read back from A's
-//! files; node B joins with `init --enrollment-token`. Then the JDK proves A and B trust each other
-//! on the transport layer, and openssl that B's HTTP certificate chains to A's HTTP CA. Failure
-//! shapes map to Elasticsearch's exit codes and leave B untouched; `reconfigure` restores on failure.
-
-mod common;
+//! files; node B joins with `init --enrollment-token`. Then (feature `interop`) the JDK proves A
+//! and B trust each other on the transport layer, and openssl that B's HTTP certificate chains to
+//! A's HTTP CA. Failure shapes map to Elasticsearch's exit codes and leave B untouched;
+//! `reconfigure` restores on failure.
 
 use std::path::Path;
-use std::process::Command;
 use std::time::SystemTime;
 
-use common::{Home, STOCK_YML};
 use esac_enroll::testserver::{Failure, ServerOptions, TestServer};
 use esac_enroll::EnrollmentToken;
 use esac_secret::Secret;
+use esac_testkit::fixtures::{key_pool, key_pool_dir};
+use esac_testkit::{assert_same_tree, Home, Run};
+
+use crate::common::{assert_configured, keystore_list, keystore_show, STOCK_YML};
+use crate::ES_AUTOCONF;
 
 /// A's material, read back from A's config dir the way a node serving enrollment would.
 fn material_of(config: &Path) -> esac_pki::Material {
-    let pw = |name: &str| Secret::from_string(common::keystore_show(config, name, &[]));
+    let pw = |name: &str| Secret::from_string(keystore_show(config, name, &[]));
     let http = std::fs::read(config.join("certs/http.p12")).unwrap();
     let transport = std::fs::read(config.join("certs/transport.p12")).unwrap();
     let http = esac_pki::read_p12(
@@ -49,21 +51,22 @@ fn material_of(config: &Path) -> esac_pki::Material {
         &tca,
     )
     .unwrap();
-    let params = esac_pki::PkiParams {
+    let params = esac_certspec::CertParams {
         node_name: "node-a".into(),
-        san: esac_pki::SanInputs {
+        san: esac_certspec::SanInputs {
             interface_addresses: vec!["127.0.0.1".parse().unwrap()],
             hostname: "node-a".into(),
             publish_hosts: vec![],
         },
-        key_type: esac_pki::KeyType::EcdsaP256,
+        key_type: esac_certspec::KeyType::EcdsaP256,
     };
-    let keys = esac_pki::PoolKeySource::load(Path::new(&common::key_pool())).unwrap();
-    esac_pki::generate_enrolled(&params, &received, &keys, SystemTime::now()).unwrap()
+    let now = SystemTime::now();
+    let plan = esac_certspec::CertPlan::enrollment(&params, now);
+    esac_pki::generate_enrolled(&plan, &received, &key_pool(), now).unwrap()
 }
 
 fn node_a() -> Home {
-    let a = Home::new(STOCK_YML);
+    let a = ES_AUTOCONF.home(STOCK_YML);
     let run = a.init(&[]);
     assert_eq!(run.code, 0, "{run:?}");
     a
@@ -82,7 +85,7 @@ fn token_string(t: &EnrollmentToken) -> String {
     t.encode().expose_str().unwrap().to_owned()
 }
 
-fn enroll(b: &Home, token: &str) -> common::Run {
+fn enroll(b: &Home, token: &str) -> Run {
     b.init(&["--key-type", "ecdsa-p256", "--enrollment-token", token])
 }
 
@@ -90,10 +93,10 @@ fn enroll(b: &Home, token: &str) -> common::Run {
 fn second_node_joins_and_trusts_the_first() {
     let a = node_a();
     let srv = server(&a, Failure::None);
-    let b = Home::new(STOCK_YML);
+    let b = ES_AUTOCONF.home(STOCK_YML);
     let run = enroll(&b, &token_string(&srv.token()));
     assert_eq!(run.code, 0, "{run:?}");
-    common::assert_configured(&b.config(), &[]);
+    assert_configured(&b.config(), &[]);
     let yml = std::fs::read_to_string(b.yml()).unwrap();
     assert!(yml.contains("# Discover existing nodes in the cluster\ndiscovery.seed_hosts: [\"127.0.0.1:9300\"]\n"), "{yml}");
     assert!(!yml.contains("cluster.initial_master_nodes"), "{yml}");
@@ -111,7 +114,7 @@ fn second_node_joins_and_trusts_the_first() {
         .iter()
         .any(|(k, v)| k == "authorization" && v.starts_with("ApiKey ")));
     // No elastic password for a node joining a cluster that has one.
-    assert!(!common::keystore_list(&b.config(), &[])
+    assert!(!keystore_list(&b.config(), &[])
         .iter()
         .any(|n| n == "autoconfiguration.password_hash"));
     // B's HTTP CA is A's.
@@ -120,65 +123,8 @@ fn second_node_joins_and_trusts_the_first() {
         std::fs::read(b.config().join("certs/http_ca.crt")).unwrap()
     );
 
-    // The JDK: A's and B's transport.p12 complete a mutual-TLS handshake in both directions.
-    common::require_tool("java", &["-version"]);
-    let pw = |h: &Home| {
-        common::keystore_show(
-            &h.config(),
-            "xpack.security.transport.ssl.keystore.secure_password",
-            &[],
-        )
-    };
-    let out = Command::new("java")
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/TransportPair.java"))
-        .arg(a.config().join("certs/transport.p12"))
-        .arg(b.config().join("certs/transport.p12"))
-        .env("A_P12_PASSWORD", pw(&a))
-        .env("B_P12_PASSWORD", pw(&b))
-        .output()
-        .unwrap();
-    let text =
-        String::from_utf8_lossy(&out.stdout).into_owned() + &String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "{text}");
-    assert_eq!(text.matches("OK ").count(), 2, "{text}");
-
-    // openssl: B's HTTP certificate verifies against A's http_ca.crt.
-    common::require_tool("openssl", &["version"]);
-    let http_pw = common::keystore_show(
-        &b.config(),
-        "xpack.security.http.ssl.keystore.secure_password",
-        &[],
-    );
-    let leaf = b.path().join("b-http.pem");
-    let st = Command::new("openssl")
-        .args(["pkcs12", "-nokeys", "-clcerts", "-in"])
-        .arg(b.config().join("certs/http.p12"))
-        .args(["-passin", &format!("pass:{http_pw}"), "-out"])
-        .arg(&leaf)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}",
-        String::from_utf8_lossy(&st.stderr)
-    );
-    let pem = std::fs::read_to_string(&leaf).unwrap();
-    let first = &pem[pem.find("-----BEGIN CERTIFICATE-----").unwrap()
-        ..pem.find("-----END CERTIFICATE-----").unwrap() + 25];
-    let only = b.path().join("b-leaf.pem");
-    std::fs::write(&only, format!("{first}\n")).unwrap();
-    let st = Command::new("openssl")
-        .args(["verify", "-purpose", "sslserver", "-CAfile"])
-        .arg(a.config().join("certs/http_ca.crt"))
-        .arg(&only)
-        .output()
-        .unwrap();
-    assert!(
-        st.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&st.stdout),
-        String::from_utf8_lossy(&st.stderr)
-    );
+    #[cfg(feature = "interop")]
+    interop::transport_and_http_trust(&a, &b);
 }
 
 #[test]
@@ -214,19 +160,19 @@ fn failure_shapes_map_to_elasticsearch_codes_and_change_nothing() {
     ];
     for (failure, code, text) in cases {
         let srv = server(&a, failure.clone());
-        let b = Home::new(STOCK_YML);
+        let b = ES_AUTOCONF.home(STOCK_YML);
         let before = b.stable_snapshot();
         let run = enroll(&b, &token_string(&srv.token()));
         assert_eq!(run.code, code, "{failure:?}: {run:?}");
         assert!(run.stderr.contains(text), "{failure:?}: {run:?}");
-        common::assert_same_tree(&before, &b.stable_snapshot(), &format!("{failure:?}"));
+        assert_same_tree(&before, &b.stable_snapshot(), &format!("{failure:?}"));
     }
 
     // Wrong fingerprint: the pinned CA does not match.
     let srv = server(&a, Failure::None);
     let mut t = srv.token();
     t.fingerprint = "0".repeat(64);
-    let b = Home::new(STOCK_YML);
+    let b = ES_AUTOCONF.home(STOCK_YML);
     let before = b.stable_snapshot();
     let run = enroll(&b, &token_string(&t));
     assert_eq!(run.code, 69, "{run:?}");
@@ -235,13 +181,13 @@ fn failure_shapes_map_to_elasticsearch_codes_and_change_nothing() {
             .contains("Unable to communicate with the node on"),
         "{run:?}"
     );
-    common::assert_same_tree(&before, &b.stable_snapshot(), "wrong fingerprint");
+    assert_same_tree(&before, &b.stable_snapshot(), "wrong fingerprint");
 
     // Unreachable first address, reachable second: enrolls through the second.
     let mut t = srv.token();
     t.addresses
         .insert(0, esac_enroll::testserver::closed_port_address().unwrap());
-    let b = Home::new(STOCK_YML);
+    let b = ES_AUTOCONF.home(STOCK_YML);
     let run = enroll(&b, &token_string(&t));
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
@@ -251,13 +197,13 @@ fn failure_shapes_map_to_elasticsearch_codes_and_change_nothing() {
     );
 
     // Invalid token.
-    let b = Home::new(STOCK_YML);
+    let b = ES_AUTOCONF.home(STOCK_YML);
     let run = enroll(&b, "not-a-token");
     assert_eq!(run.code, 65, "{run:?}");
     assert!(run.stderr.contains("Invalid enrollment token"), "{run:?}");
 
     // Every skip is fatal in enrollment mode.
-    let b = Home::new("xpack.security.enabled: true\n");
+    let b = ES_AUTOCONF.home("xpack.security.enabled: true\n");
     let run = enroll(&b, &token_string(&srv.token()));
     assert_eq!(run.code, 80, "{run:?}");
     assert!(
@@ -271,7 +217,7 @@ fn failure_shapes_map_to_elasticsearch_codes_and_change_nothing() {
 fn dry_run_with_a_token_contacts_nobody() {
     let a = node_a();
     let srv = server(&a, Failure::None);
-    let b = Home::new(STOCK_YML);
+    let b = ES_AUTOCONF.home(STOCK_YML);
     let before = b.snapshot();
     let run = b.run(&[
         "init",
@@ -303,15 +249,17 @@ fn reconfigure_a_package_node_and_restore_on_failure() {
     )
     .unwrap();
     let token = token_string(&srv.token());
+    let pool = key_pool_dir();
+    let pool = pool.to_str().unwrap();
 
     // Without a terminal and without --yes: refused, nothing changed.
     let before = c.stable_snapshot();
     let run = c.run_env(
         &["reconfigure", "--enrollment-token", &token],
-        &[("ESAC_TEST_KEY_POOL", &common::key_pool())],
+        &[("ESAC_TEST_KEY_POOL", pool)],
     );
     assert_eq!(run.code, 64, "{run:?}");
-    common::assert_same_tree(&before, &c.stable_snapshot(), "no confirmation");
+    assert_same_tree(&before, &c.stable_snapshot(), "no confirmation");
 
     // Enrollment fails (server gone): unlike Elasticsearch, the previous configuration stays.
     let dead = server(&a, Failure::Status(503));
@@ -322,10 +270,10 @@ fn reconfigure_a_package_node_and_restore_on_failure() {
             "--enrollment-token",
             &token_string(&dead.token()),
         ],
-        &[("ESAC_TEST_KEY_POOL", &common::key_pool())],
+        &[("ESAC_TEST_KEY_POOL", pool)],
     );
     assert_eq!(run.code, 69, "{run:?}");
-    common::assert_same_tree(&before, &c.stable_snapshot(), "failed enrollment");
+    assert_same_tree(&before, &c.stable_snapshot(), "failed enrollment");
 
     // Success: one block, joined to A, the user's setting kept, the old CA gone.
     let run = c.run_env(
@@ -337,10 +285,10 @@ fn reconfigure_a_package_node_and_restore_on_failure() {
             "--enrollment-token",
             &token,
         ],
-        &[("ESAC_TEST_KEY_POOL", &common::key_pool())],
+        &[("ESAC_TEST_KEY_POOL", pool)],
     );
     assert_eq!(run.code, 0, "{run:?}");
-    common::assert_configured(&c.config(), &[]);
+    assert_configured(&c.config(), &[]);
     let yml = std::fs::read_to_string(c.yml()).unwrap();
     assert!(
         yml.contains("discovery.seed_hosts: [\"127.0.0.1:9300\"]"),
@@ -365,7 +313,7 @@ fn reconfigure_a_package_node_and_restore_on_failure() {
     );
 
     // A node that was never auto-configured cannot be reconfigured.
-    let plain = Home::new(STOCK_YML);
+    let plain = ES_AUTOCONF.home(STOCK_YML);
     let run = plain.run(&["reconfigure", "--yes", "--enrollment-token", &token]);
     assert_eq!(run.code, 64, "{run:?}");
     assert!(
@@ -397,19 +345,11 @@ fn enrollment_token_command_creates_a_token_for_the_node() {
     ]);
     assert_eq!(run.code, 0, "{run:?}");
     let token = EnrollmentToken::decode(run.stdout.trim()).unwrap();
-    let fpr = Command::new("openssl")
-        .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
-        .arg(a.config().join("certs/http_ca.crt"))
-        .output()
-        .unwrap();
-    let fpr = String::from_utf8_lossy(&fpr.stdout)
-        .to_lowercase()
-        .replace(':', "");
-    assert!(
-        fpr.contains(&token.fingerprint),
-        "{fpr} vs {}",
-        token.fingerprint
-    );
+    // The token pins A's HTTP CA: the fingerprint esac-pki computes from A's files, and the one
+    // openssl computes from `http_ca.crt`.
+    assert_eq!(token.fingerprint, srv.token().fingerprint);
+    #[cfg(feature = "interop")]
+    interop::assert_openssl_fingerprint(&a.config().join("certs/http_ca.crt"), &token.fingerprint);
     assert!(!token.addresses.is_empty());
 
     // Wrong password: an error, no token.
@@ -428,4 +368,93 @@ fn enrollment_token_command_creates_a_token_for_the_node() {
     // No terminal and no password file: refused.
     let run = a.run(&["enrollment-token", "--scope", "kibana", "--url", &url]);
     assert_eq!(run.code, 64, "{run:?}");
+}
+
+/// The outside tools' half of the tests above.
+#[cfg(feature = "interop")]
+mod interop {
+    use std::path::Path;
+    use std::process::Command;
+    use std::time::Duration;
+
+    use esac_testkit::tools::{require_tool, run_tool, success};
+    use esac_testkit::Home;
+
+    use crate::common::keystore_show;
+
+    /// Generous: only a program that hangs should reach it.
+    const LIMIT: Duration = Duration::from_secs(300);
+
+    /// The JDK: A's and B's `transport.p12` complete a mutual-TLS handshake in both directions.
+    /// openssl: B's HTTP certificate verifies against A's `http_ca.crt`.
+    pub fn transport_and_http_trust(a: &Home, b: &Home) {
+        let pw = |h: &Home| {
+            keystore_show(
+                &h.config(),
+                "xpack.security.transport.ssl.keystore.secure_password",
+                &[],
+            )
+        };
+        let out = run_tool(
+            Command::new(require_tool("java"))
+                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/TransportPair.java"))
+                .arg(a.config().join("certs/transport.p12"))
+                .arg(b.config().join("certs/transport.p12"))
+                .env("A_P12_PASSWORD", pw(a))
+                .env("B_P12_PASSWORD", pw(b)),
+            b"",
+            LIMIT,
+        );
+        let text = success("java TransportPair", &out);
+        assert_eq!(text.matches("OK ").count(), 2, "{text}");
+
+        let openssl = require_tool("openssl");
+        let http_pw = keystore_show(
+            &b.config(),
+            "xpack.security.http.ssl.keystore.secure_password",
+            &[],
+        );
+        let leaf = b.path().join("b-http.pem");
+        let out = run_tool(
+            Command::new(&openssl)
+                .args(["pkcs12", "-nokeys", "-clcerts", "-in"])
+                .arg(b.config().join("certs/http.p12"))
+                .args(["-passin", &format!("pass:{http_pw}"), "-out"])
+                .arg(&leaf),
+            b"",
+            LIMIT,
+        );
+        success("openssl pkcs12", &out);
+        let pem = std::fs::read_to_string(&leaf).unwrap();
+        let first = &pem[pem.find("-----BEGIN CERTIFICATE-----").unwrap()
+            ..pem.find("-----END CERTIFICATE-----").unwrap() + 25];
+        let only = b.path().join("b-leaf.pem");
+        std::fs::write(&only, format!("{first}\n")).unwrap();
+        let out = run_tool(
+            Command::new(&openssl)
+                .args(["verify", "-purpose", "sslserver", "-CAfile"])
+                .arg(a.config().join("certs/http_ca.crt"))
+                .arg(&only),
+            b"",
+            LIMIT,
+        );
+        success("openssl verify", &out);
+    }
+
+    /// openssl's SHA-256 fingerprint of the certificate `pem` contains `fingerprint` (lowercase
+    /// hex without colons).
+    pub fn assert_openssl_fingerprint(pem: &Path, fingerprint: &str) {
+        let out = run_tool(
+            Command::new(require_tool("openssl"))
+                .args(["x509", "-noout", "-fingerprint", "-sha256", "-in"])
+                .arg(pem),
+            b"",
+            LIMIT,
+        );
+        success("openssl x509 -fingerprint", &out);
+        let fpr = String::from_utf8_lossy(&out.stdout)
+            .to_lowercase()
+            .replace(':', "");
+        assert!(fpr.contains(fingerprint), "{fpr} vs {fingerprint}");
+    }
 }

@@ -2,80 +2,36 @@
 //! zlib, struct and the `cryptography` package's AES-GCM) reads keystores we write and writes
 //! keystores of versions 3 to 6 that we must read. Production iteration counts throughout.
 //!
-//! Needs `python3` with `cryptography`; without it the test fails and says how to install it,
-//! because a silently skipped interop check is worse than a red one.
+//! Needs `python3` with `cryptography`; without it the test fails and says to run
+//! `cargo xtask deps`, because a silently skipped interop check is worse than a red one.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use esac_keystore::{encode, store, DerivedKey, FormatVersion, Keystore, Secret};
+use esac_keystore::{encode, store, DerivedKey, FormatVersion, Secret};
+use esac_testkit::tools::{require_python_module, require_tool, run_tool, success};
 use serde_json::{json, Value};
+
+use crate::{entries, hex, keystore, LIMIT};
 
 fn model() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/keystore_model.py")
 }
 
 fn require_python_cryptography() {
-    let ok = Command::new("python3")
-        .args(["-c", "import cryptography.hazmat.primitives.ciphers.aead"])
-        .status()
-        .map(|s| s.success())
-        .unwrap_or(false);
-    assert!(
-        ok,
-        "python3 with the `cryptography` package is required for the keystore interop test; \
-         install it with `pip install cryptography` (or `apt-get install python3-cryptography`)"
-    );
+    require_python_module("cryptography.hazmat.primitives.ciphers.aead");
 }
 
 fn run_model(command: &str, request: &Value) -> Value {
-    let mut child = Command::new("python3")
-        .arg(model())
-        .arg(command)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start python3");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(request.to_string().as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "keystore_model.py {command} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_tool(
+        Command::new(require_tool("python3"))
+            .arg(model())
+            .arg(command),
+        request.to_string().as_bytes(),
+        LIMIT,
     );
+    success(&format!("keystore_model.py {command}"), &out);
     serde_json::from_slice(&out.stdout).expect("model prints JSON")
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
-}
-
-/// Entries with the awkward cases: empty value, non-UTF-8 bytes, every allowed name character.
-fn entries() -> Vec<(&'static str, Vec<u8>)> {
-    vec![
-        ("keystore.seed", b"Ab~!@#$%^&*-_=+?0123".to_vec()),
-        (
-            "xpack.security.transport.ssl.keystore.secure_password",
-            b"p\xc3\xa4ss word".to_vec(),
-        ),
-        ("empty", Vec::new()),
-        ("binary_-.AZaz09", (0u8..=255).collect()),
-    ]
-}
-
-fn keystore() -> Keystore {
-    let mut ks = Keystore::new();
-    for (name, value) in entries() {
-        ks.set_string(name, Secret::new(value)).unwrap();
-    }
-    ks
 }
 
 fn expected_entries() -> Value {

@@ -1,20 +1,26 @@
 //! What `init` writes is read by the JDK and OpenSSL as Elasticsearch would read it: the PKCS#12
 //! passwords from our keystore open our PKCS#12 files with `keytool`, and the HTTP certificate
-//! chains to `http_ca.crt`.
-
-mod common;
+//! chains to `http_ca.crt`. Feature `interop`: a missing tool fails the test.
 
 use std::path::Path;
 use std::process::Command;
+use std::time::Duration;
 
-use common::{assert_configured, keystore_show, Home, STOCK_YML};
+use esac_testkit::tools::{require_tool, run_tool};
+use esac_testkit::Run;
 
-fn tool(program: &str, args: &[&str]) -> common::Run {
-    let out = Command::new(program)
-        .args(args)
-        .output()
-        .unwrap_or_else(|_| panic!("{program} is missing: run cargo xtask deps"));
-    common::Run::from(out)
+use crate::common::{assert_configured, keystore_show, STOCK_YML};
+use crate::ES_AUTOCONF;
+
+/// Generous: only a program that hangs should reach it.
+const LIMIT: Duration = Duration::from_secs(300);
+
+fn tool(program: &str, args: &[&str]) -> Run {
+    Run::from(run_tool(
+        Command::new(require_tool(program)).args(args),
+        b"",
+        LIMIT,
+    ))
 }
 
 /// `keytool -list -v`, as (alias, entry type) pairs.
@@ -161,7 +167,7 @@ fn check_interop(config: &Path) {
 
 #[test]
 fn keytool_and_openssl_read_what_init_writes_pool_keys() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = home.init(&[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_configured(&home.config(), &[]);
@@ -170,7 +176,7 @@ fn keytool_and_openssl_read_what_init_writes_pool_keys() {
 
 #[test]
 fn real_rsa_4096_generation_end_to_end() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = home.run(&["init"]);
     assert_eq!(run.code, 0, "{run:?}");
     assert_configured(&home.config(), &[]);

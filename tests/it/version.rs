@@ -1,12 +1,13 @@
 //! Version awareness: an Elasticsearch found as `<home>/lib/elasticsearch-X.Y.Z.jar` decides the
 //! keystore format (5 before 8.14, 6 from 8.14), and the dry run says what was detected.
 
-mod common;
+use esac_testkit::Home;
 
-use common::{Home, STOCK_YML};
+use crate::common::STOCK_YML;
+use crate::ES_AUTOCONF;
 
 fn with_jar(version: &str) -> Home {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     std::fs::create_dir(home.path().join("lib")).unwrap();
     for jar in [
         format!("elasticsearch-{version}.jar"),

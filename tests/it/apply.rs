@@ -2,27 +2,29 @@
 //! failure leaves the config directory as it was (§5), that a killed run is finished or undone by
 //! the next one, that runs are serialised, and how the `elastic` password is delivered.
 
-mod common;
-
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
-use common::{
-    assert_configured, is_root, key_pool, keystore_list, keystore_show, leftovers,
-    python_bcrypt_verify, Home, Run, BLOCK_START, STOCK_YML, TLS_PASSWORD_SETTINGS,
+use esac_keystore::FormatVersion;
+use esac_testkit::fixtures::{bcrypt_verify, key_pool_dir, keystore_with, write_keystore};
+use esac_testkit::{assert_same_tree, is_root, Bin, Home, Run, Tree};
+
+use crate::common::{
+    assert_configured, keystore_list, keystore_show, leftovers, BLOCK_START, STOCK_YML,
+    TLS_PASSWORD_SETTINGS,
 };
-use esac_keystore::{DerivedKey, FormatVersion, Keystore, Secret};
+use crate::ES_AUTOCONF;
 
 // Every failpoint step, in execution order.
-use esac_fs::failpoint::STEPS;
+use esac_core::StepId;
 
 /// Steps taken only when there is something to back up (an existing keystore / `certs/`).
-const ONLY_WHEN_EXISTING: &[&str] = &["keystore_backup", "move_certs"];
+const ONLY_WHEN_EXISTING: [StepId; 2] = [StepId::KeystoreBackup, StepId::MoveCerts];
 
 fn reached(step: &str, existing: bool) -> bool {
-    existing || !ONLY_WHEN_EXISTING.contains(&step)
+    existing || !ONLY_WHEN_EXISTING.iter().any(|s| s.name() == step)
 }
 
 const FAST: &[&str] = &["--key-type", "ecdsa-p256"];
@@ -39,25 +41,14 @@ fn set_mode(p: &Path, m: u32) {
     std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
 }
 
-/// Writes a keystore (format 6, or `version`) with `keystore.seed`, the given entries and password.
-fn write_keystore(config: &Path, password: &str, entries: &[(&str, &str)]) {
-    write_keystore_v(config, password, entries, FormatVersion::CURRENT);
-}
-
-fn write_keystore_v(
-    config: &Path,
-    password: &str,
-    entries: &[(&str, &str)],
-    version: FormatVersion,
-) {
-    let mut ks = Keystore::create().unwrap();
-    for (k, v) in entries {
-        ks.set_string(k, Secret::from_str_copy(v)).unwrap();
-    }
-    let key = DerivedKey::new_random(&Secret::from_str_copy(password), version).unwrap();
-    let path = config.join("elasticsearch.keystore");
-    std::fs::write(&path, esac_keystore::encode(&ks, &key).unwrap()).unwrap();
-    set_mode(&path, 0o660);
+/// Writes a keystore (format 6) with `keystore.seed`, the given entries and password.
+fn write_current_keystore(config: &Path, password: &str, entries: &[(&str, &str)]) {
+    write_keystore(
+        config,
+        &keystore_with(entries),
+        password,
+        FormatVersion::CURRENT,
+    );
 }
 
 /// A pre-existing `certs/` directory with a file of the operator's.
@@ -81,7 +72,7 @@ fn certs_backups(config: &Path) -> Vec<PathBuf> {
 #[test]
 fn fresh_archive_home_is_configured_once() {
     let yml = format!("{STOCK_YML}# operator comment, kept byte for byte:  \tüñí\ncluster.name: prod # trailing\n");
-    let home = Home::new(&yml);
+    let home = ES_AUTOCONF.home(&yml);
     set_mode(&home.yml(), 0o640);
     let run = home.init(FAST);
     assert_eq!(run.code, 0, "{run:?}");
@@ -115,7 +106,7 @@ fn fresh_archive_home_is_configured_once() {
 
 #[test]
 fn package_layout_with_separate_config_and_data_dirs() {
-    let home = Home::new("");
+    let home = ES_AUTOCONF.home("");
     let etc = tempfile::Builder::new()
         .prefix("esac-etc")
         .tempdir()
@@ -146,8 +137,8 @@ fn package_layout_with_separate_config_and_data_dirs() {
 
 #[test]
 fn existing_keystore_without_password_keeps_its_entries() {
-    let home = Home::new(STOCK_YML);
-    write_keystore(
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    write_current_keystore(
         &home.config(),
         "",
         &[("s3.client.default.access_key", "AKIA")],
@@ -165,8 +156,8 @@ fn existing_keystore_without_password_keeps_its_entries() {
 
 #[test]
 fn existing_keystore_with_password() {
-    let home = Home::new(STOCK_YML);
-    write_keystore(
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    write_current_keystore(
         &home.config(),
         "s3cret pass",
         &[("bootstrap.password", "bp")],
@@ -187,7 +178,7 @@ fn existing_keystore_with_password() {
             .contains("Provided keystore password was incorrect"),
         "{run:?}"
     );
-    common::assert_same_tree(
+    assert_same_tree(
         &before,
         &home.stable_snapshot(),
         "a wrong password changes nothing",
@@ -208,8 +199,8 @@ fn existing_keystore_with_password() {
 
 #[test]
 fn keystore_already_holding_tls_passwords_aborts() {
-    let home = Home::new(STOCK_YML);
-    write_keystore(
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    write_current_keystore(
         &home.config(),
         "",
         &[("xpack.security.http.ssl.keystore.secure_password", "x")],
@@ -224,14 +215,14 @@ fn keystore_already_holding_tls_passwords_aborts() {
         ),
         "{run:?}"
     );
-    common::assert_same_tree(&before, &home.stable_snapshot(), &format!("{run:?}"));
+    assert_same_tree(&before, &home.stable_snapshot(), &format!("{run:?}"));
 }
 
 #[test]
 fn existing_certs_dir_is_moved_aside_untouched() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     add_old_certs(&home.config());
-    let old = common::Tree::of(&home.config().join("certs"));
+    let old = Tree::of(&home.config().join("certs"));
     let run = home.init(FAST);
     assert_eq!(run.code, 0, "{run:?}");
     assert_configured(&home.config(), &[]);
@@ -252,7 +243,7 @@ fn existing_certs_dir_is_moved_aside_untouched() {
     assert!((now - epoch).abs() < 120, "{name}");
     assert_eq!(
         old.ignoring_dir_mtimes(),
-        common::Tree::of(&backups[0]).ignoring_dir_mtimes()
+        Tree::of(&backups[0]).ignoring_dir_mtimes()
     );
 }
 
@@ -275,7 +266,7 @@ fn optional_yml_lines_follow_the_settings() {
         ),
     ];
     for (setting, absent) in cases {
-        let home = Home::new(setting);
+        let home = ES_AUTOCONF.home(setting);
         let run = home.init(FAST);
         assert_eq!(run.code, 0, "{setting}: {run:?}");
         let yml = std::fs::read_to_string(home.yml()).unwrap();
@@ -291,13 +282,13 @@ fn optional_yml_lines_follow_the_settings() {
 
 /// A fresh home, or one with an existing keystore (with another entry) and `certs/` dir.
 fn home_variant(existing: bool) -> Home {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     set_mode(&home.yml(), 0o640);
     if existing {
-        write_keystore_v(
+        write_keystore(
             &home.config(),
+            &keystore_with(&[("other.setting", "v")]),
             "",
-            &[("other.setting", "v")],
             FormatVersion::V5,
         );
         add_old_certs(&home.config());
@@ -310,7 +301,7 @@ fn home_variant(existing: bool) -> Home {
 fn for_each_case(case: impl Fn(bool, &str) + Sync) {
     let cases: Vec<(bool, &str)> = [false, true]
         .into_iter()
-        .flat_map(|e| STEPS.iter().map(move |s| (e, *s)))
+        .flat_map(|e| StepId::ALL.iter().map(move |s| (e, s.name())))
         .collect();
     let next = std::sync::atomic::AtomicUsize::new(0);
     std::thread::scope(|scope| {
@@ -348,7 +339,7 @@ fn every_failing_step_leaves_the_tree_as_it_was() {
             }
             assert_ne!(run.code, 0, "{step} (existing={existing}): {run:?}");
             assert!(run.stderr.starts_with("ERROR: "), "{step}: {run:?}");
-            common::assert_same_tree(
+            assert_same_tree(
                 &before,
                 &home.stable_snapshot(),
                 &format!("{step} (existing={existing}): {run:?}"),
@@ -385,7 +376,7 @@ fn a_run_killed_at_any_step_is_recovered_by_the_next() {
 
 /// Recovers through a run that then skips (so the recovered state can be compared), then runs
 /// `init` for real.
-fn check_recovery(home: &Home, before: &common::Tree, journal: bool, what: &str) {
+fn check_recovery(home: &Home, before: &Tree, journal: bool, what: &str) {
     let committed = std::fs::read_to_string(home.yml())
         .unwrap()
         .contains("BEGIN SECURITY AUTO CONFIGURATION");
@@ -411,7 +402,7 @@ fn check_recovery(home: &Home, before: &common::Tree, journal: bool, what: &str)
     if committed {
         assert_configured(&home.config(), &[]);
     } else {
-        common::assert_same_tree(
+        assert_same_tree(
             before,
             &home.stable_snapshot(),
             &format!("{what}: not restored"),
@@ -425,7 +416,7 @@ fn check_recovery(home: &Home, before: &common::Tree, journal: bool, what: &str)
 #[test]
 fn real_sigkills_during_a_run_are_recovered() {
     // How long a run takes here, to spread the kills over it.
-    let probe = Home::new(STOCK_YML);
+    let probe = ES_AUTOCONF.home(STOCK_YML);
     let t = Instant::now();
     assert_eq!(probe.init(&[]).code, 0);
     let full = t.elapsed();
@@ -442,10 +433,11 @@ fn real_sigkills_during_a_run_are_recovered() {
         let delay = full.mul_f64((i as f64 * 1000.0 + jitter as f64) / 5000.0);
         let home = home_variant(i % 2 == 1);
         let before = home.stable_snapshot();
-        let mut child = common::bin()
+        let mut child = ES_AUTOCONF
+            .command()
             .args(["init", "--es-home"])
             .arg(home.path())
-            .env("ESAC_TEST_KEY_POOL", key_pool())
+            .env("ESAC_TEST_KEY_POOL", key_pool_dir())
             .stdin(Stdio::null())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -467,12 +459,13 @@ fn real_sigkills_during_a_run_are_recovered() {
 #[test]
 fn two_runs_at_once_configure_once() {
     for _ in 0..3 {
-        let home = Home::new(STOCK_YML);
+        let home = ES_AUTOCONF.home(STOCK_YML);
         let spawn = || {
-            common::bin()
+            ES_AUTOCONF
+                .command()
                 .args(["init", "--key-type", "ecdsa-p256", "--es-home"])
                 .arg(home.path())
-                .env("ESAC_TEST_KEY_POOL", key_pool())
+                .env("ESAC_TEST_KEY_POOL", key_pool_dir())
                 .stdin(Stdio::null())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -501,7 +494,7 @@ fn long_tokens(text: &str) -> Vec<String> {
 
 #[test]
 fn credentials_file_receives_the_password() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let dir = tempfile::tempdir().unwrap();
     let creds = dir.path().join("creds.json");
     let creds_s = creds.to_str().unwrap();
@@ -524,16 +517,22 @@ fn credentials_file_receives_the_password() {
     let hash = keystore_show(&home.config(), "autoconfiguration.password_hash", &[]);
     assert_eq!(hash.len(), 60, "{hash}");
     assert!(hash.starts_with("$2a$10$"), "{hash}");
-    assert!(python_bcrypt_verify(pw, &hash));
-    assert!(!python_bcrypt_verify("not the password", &hash));
+    assert!(bcrypt_verify(pw, &hash));
+    assert!(!bcrypt_verify("not the password", &hash));
+    #[cfg(feature = "interop")]
+    {
+        use esac_testkit::tools::python_bcrypt_verify;
+        assert!(python_bcrypt_verify(pw, &hash));
+        assert!(!python_bcrypt_verify("not the password", &hash));
+    }
 
     // An existing file is never replaced, and nothing is changed.
-    let home2 = Home::new(STOCK_YML);
+    let home2 = ES_AUTOCONF.home(STOCK_YML);
     let before = home2.stable_snapshot();
     let creds_before = std::fs::read(&creds).unwrap();
     let run = home2.init(&["--key-type", "ecdsa-p256", "--credentials-file", creds_s]);
     assert_eq!(run.code, 73, "{run:?}");
-    common::assert_same_tree(&before, &home2.stable_snapshot(), &format!("{run:?}"));
+    assert_same_tree(&before, &home2.stable_snapshot(), &format!("{run:?}"));
     assert_eq!(creds_before, std::fs::read(&creds).unwrap());
 
     // A run that fails leaves no credentials file behind (its password was never usable).
@@ -549,7 +548,7 @@ fn credentials_file_receives_the_password() {
     );
     assert_ne!(run.code, 0, "{run:?}");
     assert!(!creds3.exists(), "{run:?}");
-    common::assert_same_tree(&before, &home2.stable_snapshot(), &format!("{run:?}"));
+    assert_same_tree(&before, &home2.stable_snapshot(), &format!("{run:?}"));
 
     // JSON output does not carry the password either.
     let creds2 = dir.path().join("creds2.json");
@@ -573,7 +572,7 @@ fn credentials_file_receives_the_password() {
 
 #[test]
 fn without_terminal_no_password_is_generated() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = home.init(FAST);
     assert_eq!(run.code, 0, "{run:?}");
     let list = keystore_list(&home.config(), &[]);
@@ -616,7 +615,7 @@ fn group_is_given_to_everything_written() {
             gid,
         )
     };
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = home.init(&["--key-type", "ecdsa-p256", "--group", name]);
     assert_eq!(run.code, 0, "{run:?}");
     let c = home.config();
@@ -631,7 +630,7 @@ fn group_is_given_to_everything_written() {
         assert_eq!(std::fs::metadata(&p).unwrap().gid(), gid, "{}", p.display());
     }
     assert_configured(&c, &[]);
-    let bad = Home::new(STOCK_YML);
+    let bad = ES_AUTOCONF.home(STOCK_YML);
     let run = bad.init(&["--group", "no-such-group-esac"]);
     assert_eq!(run.code, 64, "{run:?}");
 }
@@ -642,7 +641,7 @@ fn nix_gid() -> u32 {
 
 #[test]
 fn json_output_of_a_real_run() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = home.init(&["--key-type", "ecdsa-p256", "--format", "json"]);
     assert_eq!(run.code, 0, "{run:?}");
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
@@ -667,7 +666,7 @@ fn config_dir_owned_by_someone_else() {
         // be reached, and `unwritable_config_dir` covers the failure.
         return;
     }
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     std::os::unix::fs::chown(home.config(), Some(65534), None).unwrap();
     let before = home.stable_snapshot();
     let run = home.init(FAST);
@@ -682,30 +681,30 @@ fn config_dir_owned_by_someone_else() {
         ),
         "{run:?}"
     );
-    common::assert_same_tree(&before, &home.stable_snapshot(), &format!("{run:?}"));
+    assert_same_tree(&before, &home.stable_snapshot(), &format!("{run:?}"));
 }
 
 #[test]
 fn unwritable_config_dir() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     set_mode(home.path(), 0o755);
     set_mode(&home.config(), 0o555);
     set_mode(&home.yml(), 0o644);
     let before = home.stable_snapshot();
-    let mut cmd = if is_root() {
-        let mut c = Command::new("setpriv");
-        c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(common::bin_for_any_user());
-        c
-    } else {
-        Command::new(env!("CARGO_BIN_EXE_es-autoconf"))
+    let copy = is_root().then(|| ES_AUTOCONF.for_any_user());
+    let mut cmd = match &copy {
+        Some(copy) => {
+            let mut c = Command::new("setpriv");
+            c.args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
+                .arg(copy.path());
+            c
+        }
+        None => Command::new(ES_AUTOCONF.path()),
     };
-    let out = cmd
+    let out = Bin::clean_env(&mut cmd)
         .args(["init", "--key-type", "ecdsa-p256", "--es-home"])
         .arg(home.path())
-        .env("HOSTNAME", "node-1")
-        .env("ESAC_TEST_KEY_POOL", key_pool())
-        .env_remove("ES_PATH_CONF")
+        .env("ESAC_TEST_KEY_POOL", key_pool_dir())
         .stdin(Stdio::null())
         .output()
         .expect("setpriv (util-linux) is needed to test as a non-root user");
@@ -716,13 +715,13 @@ fn unwritable_config_dir() {
             .contains("Could not create auto-configuration directory"),
         "{run:?}"
     );
-    common::assert_same_tree(&before, &home.stable_snapshot(), &format!("{run:?}"));
+    assert_same_tree(&before, &home.stable_snapshot(), &format!("{run:?}"));
     set_mode(&home.config(), 0o755);
 }
 
 #[test]
 fn verbose_logs_every_step_and_no_secret() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let creds = home.path().join("creds.json");
     let run = home.init(&["-v", "--credentials-file", creds.to_str().unwrap()]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -743,7 +742,7 @@ fn verbose_logs_every_step_and_no_secret() {
         !run.stdout.contains(password) && !run.stderr.contains(password),
         "{run:?}"
     );
-    let http_pw = common::keystore_show(
+    let http_pw = keystore_show(
         &home.config(),
         "xpack.security.http.ssl.keystore.secure_password",
         &[],

@@ -1,18 +1,19 @@
 //! Black-box tests of `es-autoconf init` decisions: one per exit code and per row of spec §1.2,
 //! on real temporary directories. Every run here is a dry run, and each proves it wrote nothing.
 
-mod common;
-
 use std::os::unix::fs::PermissionsExt;
 
-use common::{Home, STOCK_YML};
+use esac_testkit::{is_root, Bin, Home, Run};
+
+use crate::common::STOCK_YML;
+use crate::ES_AUTOCONF;
 
 /// Runs a dry run and asserts the tree is byte-identical (contents, modes, mtimes) afterwards.
-fn dry(home: &Home, extra: &[&str]) -> common::Run {
+fn dry(home: &Home, extra: &[&str]) -> Run {
     dry_env(home, extra, &[])
 }
 
-fn dry_env(home: &Home, extra: &[&str], env: &[(&str, &str)]) -> common::Run {
+fn dry_env(home: &Home, extra: &[&str], env: &[(&str, &str)]) -> Run {
     let before = home.snapshot();
     let mut args = vec!["init", "--dry-run"];
     args.extend_from_slice(extra);
@@ -23,7 +24,7 @@ fn dry_env(home: &Home, extra: &[&str], env: &[(&str, &str)]) -> common::Run {
 
 #[test]
 fn fresh_archive_layout_would_be_configured() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = dry(&home, &[]);
     assert_eq!(run.code, 0, "{run:?}");
     assert!(
@@ -43,7 +44,7 @@ fn fresh_archive_layout_would_be_configured() {
 
 #[test]
 fn non_empty_data_dir_with_only_a_hidden_file_is_not_a_first_start() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     std::fs::create_dir(home.path().join("data")).unwrap();
     std::fs::write(home.path().join("data/.hidden"), "").unwrap();
     let run = dry(&home, &[]);
@@ -55,14 +56,14 @@ fn non_empty_data_dir_with_only_a_hidden_file_is_not_a_first_start() {
 
 #[test]
 fn empty_data_dir_is_a_first_start() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     std::fs::create_dir(home.path().join("data")).unwrap();
     assert_eq!(dry(&home, &[]).code, 0);
 }
 
 #[test]
 fn list_valued_path_data_with_one_non_empty_entry() {
-    let home = Home::new("path.data:\n  - d1\n  - d2\n");
+    let home = ES_AUTOCONF.home("path.data:\n  - d1\n  - d2\n");
     for d in ["d1", "d2"] {
         std::fs::create_dir(home.path().join(d)).unwrap();
     }
@@ -73,7 +74,7 @@ fn list_valued_path_data_with_one_non_empty_entry() {
 
 #[test]
 fn path_data_through_an_environment_placeholder() {
-    let home = Home::new("path.data: ${MY_DATA}\n");
+    let home = ES_AUTOCONF.home("path.data: ${MY_DATA}\n");
     let data = home.path().join("elsewhere");
     std::fs::create_dir(&data).unwrap();
     std::fs::write(data.join("x"), "").unwrap();
@@ -89,7 +90,7 @@ fn path_data_through_an_environment_placeholder() {
 
 #[test]
 fn symlinked_yml_is_not_a_regular_file() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let real = home.path().join("real.yml");
     std::fs::rename(home.yml(), &real).unwrap();
     std::os::unix::fs::symlink(&real, home.yml()).unwrap();
@@ -104,30 +105,29 @@ fn symlinked_yml_is_not_a_regular_file() {
 
 #[test]
 fn missing_yml() {
-    let home = Home::new("");
+    let home = ES_AUTOCONF.home("");
     std::fs::remove_file(home.yml()).unwrap();
     assert_eq!(dry(&home, &[]).code, 78);
 }
 
 #[test]
 fn unreadable_yml() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     std::fs::set_permissions(home.yml(), std::fs::Permissions::from_mode(0o000)).unwrap();
-    if common::is_root() {
+    if is_root() {
         // root reads everything: run the binary as `nobody` so the file is really unreadable.
         std::fs::set_permissions(home.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
         std::fs::set_permissions(home.config(), std::fs::Permissions::from_mode(0o755)).unwrap();
         let before = home.snapshot();
-        let out = std::process::Command::new("setpriv")
+        let copy = ES_AUTOCONF.for_any_user();
+        let out = Bin::clean_env(&mut std::process::Command::new("setpriv"))
             .args(["--reuid=65534", "--regid=65534", "--clear-groups", "--"])
-            .arg(common::bin_for_any_user())
+            .arg(copy.path())
             .args(["init", "--dry-run", "--es-home"])
             .arg(home.path())
-            .env("HOSTNAME", "node-1")
-            .env_remove("ES_PATH_CONF")
             .output()
             .expect("setpriv (util-linux) is needed to test as a non-root user");
-        let run = common::Run::from(out);
+        let run = Run::from(out);
         assert_eq!(before, home.snapshot());
         assert_eq!(run.code, 80, "{run:?}");
         assert!(
@@ -143,7 +143,7 @@ fn unreadable_yml() {
 
 #[test]
 fn keystore_that_is_a_symlink_or_directory() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     std::fs::create_dir(home.config().join("elasticsearch.keystore")).unwrap();
     let run = dry(&home, &[]);
     assert_eq!(run.code, 80, "{run:?}");
@@ -156,7 +156,7 @@ fn nested_and_flat_security_keys_both_skip() {
         "xpack.security.enabled: true\n",
         "xpack:\n  security:\n    enabled: false\n",
     ] {
-        let run = dry(&Home::new(yml), &[]);
+        let run = dry(&ES_AUTOCONF.home(yml), &[]);
         assert_eq!(run.code, 80, "{yml}: {run:?}");
         assert!(
             run.stdout.contains("security is already configured"),
@@ -164,7 +164,7 @@ fn nested_and_flat_security_keys_both_skip() {
         );
     }
     let run = dry(
-        &Home::new("xpack:\n  security.http.ssl:\n    enabled: true\n"),
+        &ES_AUTOCONF.home("xpack:\n  security.http.ssl:\n    enabled: true\n"),
         &[],
     );
     assert_eq!(run.code, 80);
@@ -173,7 +173,7 @@ fn nested_and_flat_security_keys_both_skip() {
 
 #[test]
 fn e_overrides_apply_and_are_validated() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = dry(&home, &["-E", "xpack.security.enabled=false"]);
     assert_eq!(run.code, 80, "{run:?}");
     let run = dry(
@@ -218,25 +218,25 @@ fn cluster_formation_and_roles() {
         ("node.roles: [master, data_hot]\n", 0),
     ];
     for (yml, code) in cases {
-        assert_eq!(dry(&Home::new(yml), &[]).code, code, "{yml}");
+        assert_eq!(dry(&ES_AUTOCONF.home(yml), &[]).code, code, "{yml}");
     }
 }
 
 #[test]
 fn invalid_yaml_and_duplicates_name_file_and_line() {
-    let run = dry(&Home::new("a: b\nc: [d\n"), &[]);
+    let run = dry(&ES_AUTOCONF.home("a: b\nc: [d\n"), &[]);
     assert_eq!(run.code, 78, "{run:?}");
     assert!(
         run.stderr.contains("elasticsearch.yml") && run.stderr.contains("line"),
         "{run:?}"
     );
-    let run = dry(&Home::new("node.name: a\nnode:\n  name: b\n"), &[]);
+    let run = dry(&ES_AUTOCONF.home("node.name: a\nnode:\n  name: b\n"), &[]);
     assert_eq!(run.code, 78, "{run:?}");
     assert!(
         run.stderr.contains("duplicate settings key [node.name]") && run.stderr.contains("line 3"),
         "{run:?}"
     );
-    let home = Home::new("");
+    let home = ES_AUTOCONF.home("");
     std::fs::write(home.yml(), b"node.name: caf\xe9\n").unwrap();
     let run = dry(&home, &[]);
     assert_eq!(run.code, 78);
@@ -245,7 +245,7 @@ fn invalid_yaml_and_duplicates_name_file_and_line() {
 
 #[test]
 fn json_output_is_one_document_with_stable_fields() {
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let run = dry(&home, &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).expect("one JSON document");
     assert_eq!(v["decision"], "configure");
@@ -261,7 +261,7 @@ fn json_output_is_one_document_with_stable_fields() {
         .contains("BEGIN SECURITY AUTO CONFIGURATION"));
 
     let run = dry(
-        &Home::new("xpack.security.enabled: true\n"),
+        &ES_AUTOCONF.home("xpack.security.enabled: true\n"),
         &["--format", "json"],
     );
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -271,7 +271,7 @@ fn json_output_is_one_document_with_stable_fields() {
     assert!(v["plan"].is_null());
     assert_eq!(run.code, 80);
 
-    let run = dry(&Home::new("a: [\n"), &["--format", "json"]);
+    let run = dry(&ES_AUTOCONF.home("a: [\n"), &["--format", "json"]);
     let v: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
     assert_eq!(v["decision"], "error");
     assert_eq!(v["exit_code"], 78);
@@ -279,7 +279,7 @@ fn json_output_is_one_document_with_stable_fields() {
 
 #[test]
 fn config_dir_from_environment_and_flag() {
-    let home = Home::new("xpack.security.enabled: true\n");
+    let home = ES_AUTOCONF.home("xpack.security.enabled: true\n");
     let other = tempfile::tempdir().unwrap();
     std::fs::write(other.path().join("elasticsearch.yml"), STOCK_YML).unwrap();
     let run = dry_env(
@@ -294,7 +294,7 @@ fn config_dir_from_environment_and_flag() {
 
 #[test]
 fn silent_hides_skip_messages() {
-    let run = dry(&Home::new("xpack.security.enabled: true\n"), &["-s"]);
+    let run = dry(&ES_AUTOCONF.home("xpack.security.enabled: true\n"), &["-s"]);
     assert_eq!(run.code, 80);
     assert_eq!(run.stdout, "");
 }
@@ -303,7 +303,7 @@ fn silent_hides_skip_messages() {
 fn large_data_dir_is_not_walked() {
     // 20,000 entries: the probe must look at the first entry only. The timing comparison lives in
     // `cargo xtask bench`; here we check the answer and that nothing changed.
-    let home = Home::new(STOCK_YML);
+    let home = ES_AUTOCONF.home(STOCK_YML);
     let data = home.path().join("data");
     std::fs::create_dir(&data).unwrap();
     for i in 0..20_000 {

@@ -2,22 +2,24 @@
 //! closest we get to Elasticsearch without its jars: Lucene validates our header, footer and
 //! checksum and writes files of versions 3 to 6 for us to read.
 //!
-//! Optional: it needs a JDK and Debian's `liblucene8-java` (or `ESAC_LUCENE_CORE_JAR` naming a
-//! lucene-core 8 jar). Without them it prints why it did nothing and passes; the Python model in
-//! `python_model.rs` is the interop check that always runs.
+//! Needs a JDK and Debian's `liblucene8-java` (or `ESAC_LUCENE_CORE_JAR` naming a lucene-core 8
+//! jar); without them the test fails and says to run `cargo xtask deps`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
-use esac_keystore::{encode, store, DerivedKey, FormatVersion, Keystore, Secret};
+use esac_keystore::{encode, store, DerivedKey, FormatVersion, Secret};
+use esac_testkit::tools::{require_tool, run_tool, success};
 
-fn lucene_core_jar() -> Option<PathBuf> {
+use crate::{entries, hex, keystore, LIMIT};
+
+fn lucene_core_jar() -> PathBuf {
     if let Some(p) = std::env::var_os("ESAC_LUCENE_CORE_JAR") {
-        return Some(PathBuf::from(p));
+        return PathBuf::from(p);
     }
-    let dir = std::fs::read_dir("/usr/share/java").ok()?;
-    let mut jars: Vec<PathBuf> = dir
+    let mut jars: Vec<PathBuf> = std::fs::read_dir("/usr/share/java")
+        .into_iter()
+        .flatten()
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| {
             let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
@@ -25,69 +27,29 @@ fn lucene_core_jar() -> Option<PathBuf> {
         })
         .collect();
     jars.sort();
-    jars.pop()
-}
-
-fn java_available() -> bool {
-    Command::new("java")
-        .arg("-version")
-        .output()
-        .is_ok_and(|o| o.status.success())
-}
-
-fn hex(b: &[u8]) -> String {
-    b.iter().map(|x| format!("{x:02x}")).collect()
+    jars.pop().expect(
+        "no lucene-core 8 jar in /usr/share/java (and ESAC_LUCENE_CORE_JAR is not set): \
+         run `cargo xtask deps`",
+    )
 }
 
 /// Runs the Java program on `commands` (one per line) and returns its result lines.
 fn run_java(jar: &Path, commands: &[String]) -> Vec<String> {
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/LuceneCheck.java");
-    let mut child = Command::new("java")
-        .arg("-cp")
-        .arg(jar)
-        .arg(program)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("start java");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(commands.join("\n").as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "java failed: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_tool(
+        Command::new(require_tool("java"))
+            .arg("-cp")
+            .arg(jar)
+            .arg(program),
+        commands.join("\n").as_bytes(),
+        LIMIT,
     );
+    success("java LuceneCheck", &out);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
         .map(str::to_owned)
         .collect()
-}
-
-fn entries() -> Vec<(&'static str, Vec<u8>)> {
-    vec![
-        ("keystore.seed", b"Ab~!@#$%^&*-_=+?0123".to_vec()),
-        (
-            "xpack.security.http.ssl.keystore.secure_password",
-            b"p\xc3\xa4ss".to_vec(),
-        ),
-        ("empty", Vec::new()),
-        ("bytes", (0u8..=255).collect()),
-    ]
-}
-
-fn keystore() -> Keystore {
-    let mut ks = Keystore::new();
-    for (name, value) in entries() {
-        ks.set_string(name, Secret::new(value)).unwrap();
-    }
-    ks
 }
 
 /// The entries as the Java program prints them: sorted `name=hex`.
@@ -110,13 +72,7 @@ fn password_hex(p: &str) -> String {
 
 #[test]
 fn lucene_and_jce_agree_both_ways() {
-    let (Some(jar), true) = (lucene_core_jar(), java_available()) else {
-        eprintln!(
-            "lucene_model: no JDK or no lucene-core 8 jar (apt-get install liblucene8-java); \
-             Lucene cross-check not run"
-        );
-        return;
-    };
+    let jar = lucene_core_jar();
     let dir = tempfile::tempdir().unwrap();
     let passwords = ["", "keystorepassword", "pässwörd"];
 

@@ -1,0 +1,131 @@
+//! What `init` and `reconfigure` print: the dry-run plan, the skip message, the one-time banner
+//! (on a terminal), or the summary on stderr; under `--format json`, the document of `json.rs`.
+
+use std::path::Path;
+
+use esac_app::init::{Delivered, InitOutcome, PasswordChannel};
+use esac_app::Paths;
+use esac_core::render::plan_text;
+use esac_secret::Secret;
+
+use crate::cli::Format;
+use crate::json::Report;
+use crate::printer::Printer;
+
+/// Prints an `init`/`reconfigure` outcome and returns the exit status.
+pub fn init_outcome(
+    command: &'static str,
+    paths: &Paths,
+    dry_run: bool,
+    outcome: &InitOutcome,
+    printer: &Printer,
+) -> u8 {
+    let mut notes = printer.notes();
+    if dry_run {
+        notes.insert(0, "dry run: nothing was written".into());
+    }
+    if let InitOutcome::Planned {
+        token_addresses: Some(addresses),
+        ..
+    } = outcome
+    {
+        notes.push(format!(
+            "dry run: the enrollment token was decoded but none of its addresses [{}] was contacted; discovery.seed_hosts comes from the cluster's answer",
+            addresses.join(", ")
+        ));
+    }
+    if printer.format == Format::Json {
+        printer.json(&Report::outcome(command, outcome, paths, dry_run, notes));
+        return exit_of(outcome);
+    }
+    match outcome {
+        InitOutcome::Skipped(skip) => {
+            // Elasticsearch hides VERBOSE skip messages unless -v; an explicit run says why it
+            // did nothing unless asked to be silent (silent skips are a top complaint).
+            if !printer.silent() {
+                let mut text = String::new();
+                if dry_run {
+                    text.push_str(&format!("Decision: skip (exit {})\n", skip.exit));
+                }
+                text.push_str(&skip.message);
+                text.push('\n');
+                printer.out(&text);
+            }
+        }
+        InitOutcome::Planned { plan, password, .. } => {
+            let mut text =
+                String::from("Decision: configure (exit 0)\nDry run: nothing was written.\n\n");
+            for n in notes.iter().skip(1) {
+                text.push_str(n);
+                text.push_str("\n\n");
+            }
+            text.push_str(&plan_text(plan));
+            let channel = match password {
+                PasswordChannel::ClusterHasOne => {
+                    "none generated: the cluster already has one".to_owned()
+                }
+                PasswordChannel::File(p) => {
+                    format!("written to the new file {} (mode 0600)", p.display())
+                }
+                PasswordChannel::Terminal => "shown once on this terminal".into(),
+                PasswordChannel::NotGenerated => "none generated (no terminal, or JSON output); set it later with bin/elasticsearch-reset-password -u elastic".into(),
+            };
+            text.push_str(&format!("\nelastic password: {channel}\n"));
+            printer.out(&text);
+        }
+        InitOutcome::Configured {
+            plan,
+            fingerprint,
+            password,
+            joined,
+        } => {
+            let ca = plan
+                .layout
+                .abs(&plan.layout.certs_file(esac_core::CertFile::HttpCaCrt));
+            if let Delivered::Terminal(pw) = password {
+                banner(printer, pw, fingerprint, &ca);
+            } else if !printer.silent() {
+                printer.err("Security auto-configuration is complete: TLS is configured for the HTTP and transport layers.");
+                printer.err(&format!(
+                    "HTTP CA certificate SHA-256 fingerprint: {fingerprint}"
+                ));
+                printer.err(&format!("HTTP CA certificate: {}", ca.display()));
+                match (joined, password) {
+                    (Some(j), _) => printer.err(&format!(
+                        "This node will join the cluster of {} (discovery.seed_hosts: {}).",
+                        j.url,
+                        j.seed_hosts.join(", ")
+                    )),
+                    (None, Delivered::File(p)) => printer.err(&format!(
+                        "The elastic user's password is in {} (mode 0600).",
+                        p.display()
+                    )),
+                    (None, _) => printer.err(
+                        "No password was generated for the elastic user (standard output is not a terminal).\nSet one once the node runs: bin/elasticsearch-reset-password -u elastic\n(or run es-autoconf init with --credentials-file PATH to receive one without a terminal)",
+                    ),
+                }
+            }
+        }
+    }
+    exit_of(outcome)
+}
+
+fn exit_of(outcome: &InitOutcome) -> u8 {
+    match outcome {
+        InitOutcome::Skipped(skip) => skip.exit.code(),
+        InitOutcome::Planned { .. } | InitOutcome::Configured { .. } => 0,
+    }
+}
+
+/// Elasticsearch's first-start banner; only called when standard output is a terminal.
+fn banner(printer: &Printer, password: &Secret, fingerprint: &str, ca: &Path) {
+    let rule = "━".repeat(78);
+    let before = format!(
+        "\n{rule}\n✅ Elasticsearch security features have been automatically configured!\n✅ Authentication is enabled and cluster connections are encrypted.\n\nℹ️  Password for the elastic user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  \x1b[1m"
+    );
+    let after = format!(
+        "\x1b[22m\n\nℹ️  HTTP CA certificate SHA-256 fingerprint:\n  {fingerprint}\n\nℹ️  HTTP CA certificate: {ca}\nℹ️  Once the node runs, try:\n  curl --cacert {ca} -u elastic https://localhost:9200\n\nℹ️  Configure Kibana to use this cluster, once the node runs:\n• Create an enrollment token: bin/elasticsearch-create-enrollment-token -s kibana\n• Paste it into Kibana in your browser (valid for 30 minutes).\n{rule}\n\n",
+        ca = ca.display()
+    );
+    printer.secret(&[before.as_bytes(), password.expose(), after.as_bytes()]);
+}

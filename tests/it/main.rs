@@ -1,0 +1,34 @@
+//! Black-box tests of the `es-autoconf` binary: one test binary, a module per topic (ripgrep
+//! style), each run on temporary directories through `esac-testkit`.
+//!
+//! - `decision`: `init --dry-run`, one test per exit code and per row of spec §1.2;
+//! - `apply`: a real `init`, its failures, interrupted runs and concurrent runs;
+//! - `version`: the keystore format follows the Elasticsearch version found under `lib/`;
+//! - `keystore_cli`: `es-autoconf keystore` against `elasticsearch-keystore`'s behaviour;
+//! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
+//! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
+//!   in-process node.
+//!
+//! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
+//! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes), `tty`
+//! (`init` under util-linux `script`), and the JDK, openssl and Python `bcrypt` checks inside
+//! `apply` and `enroll_cli`.
+
+use esac_testkit::Bin;
+
+/// The binary under test. Cargo names it only to this package's integration tests, so it is
+/// handed to the kit from here.
+const ES_AUTOCONF: Bin = Bin::new(env!("CARGO_BIN_EXE_es-autoconf"));
+
+mod apply;
+mod common;
+mod decision;
+mod enroll_cli;
+mod keystore_cli;
+mod plan;
+mod version;
+
+#[cfg(feature = "interop")]
+mod jdk_openssl;
+#[cfg(feature = "interop")]
+mod tty;
