@@ -3,10 +3,18 @@
 //! final link), the config directory's owner, the hostname, interface addresses and the
 //! Elasticsearch version under `lib/`.
 //!
+//! [`mounts`] parses `/proc/self/mountinfo`: which paths are mount points (a bind-mounted file
+//! cannot be replaced by a rename).
+//!
 //! Architecture invariant: writes nothing, creates nothing, locks nothing; every file read is
 //! bounded.
 
 #![forbid(unsafe_code)]
+
+pub mod mounts;
+
+#[doc(hidden)]
+pub mod fuzzing;
 
 use std::io::Read;
 use std::net::IpAddr;
