@@ -41,6 +41,28 @@ pub struct CertInfo {
     pub sha256: String,
     /// Lowercase hex SHA-256 of the SubjectPublicKeyInfo (to match keys and CAs).
     pub spki_sha256: String,
+    /// The key as `rsa-<bits>`, `ecdsa-p256`, `ecdsa-p384`, `ecdsa-p521`, `ed25519`, or the
+    /// algorithm's OID: also for the key sizes es-autoconf does not generate.
+    pub key_description: String,
+    /// RSA modulus size in bits.
+    pub rsa_bits: Option<u32>,
+    /// The signature algorithm's name (`sha256WithRSAEncryption`, `ecdsa-with-SHA256`, ...), or
+    /// its OID when not one of the common ones.
+    pub signature_algorithm: String,
+    /// Whether the certificate has an extendedKeyUsage extension at all.
+    pub has_extended_key_usage: bool,
+    /// subjectKeyIdentifier, lowercase hex.
+    pub subject_key_id: Option<String>,
+    /// authorityKeyIdentifier's keyIdentifier, lowercase hex.
+    pub authority_key_id: Option<String>,
+}
+
+impl CertInfo {
+    /// Signed with SHA-1 or MD5 (no longer collision-resistant).
+    pub fn weak_signature(&self) -> bool {
+        let s = self.signature_algorithm.to_ascii_lowercase();
+        s.contains("sha1") || s.contains("md5")
+    }
 }
 
 impl CertInfo {
@@ -75,6 +97,9 @@ pub fn inspect(der: &[u8]) -> Result<CertInfo> {
     let mut is_ca = false;
     let mut key_usage = Vec::new();
     let mut extended_key_usage = Vec::new();
+    let mut has_extended_key_usage = false;
+    let mut subject_key_id = None;
+    let mut authority_key_id = None;
     for ext in cert.extensions() {
         match ext.parsed_extension() {
             ParsedExtension::SubjectAlternativeName(san) => {
@@ -108,13 +133,21 @@ pub fn inspect(der: &[u8]) -> Result<CertInfo> {
                     }
                 }
             }
-            ParsedExtension::ExtendedKeyUsage(eku) if eku.server_auth => {
-                extended_key_usage.push(ExtKeyUsage::ServerAuth);
+            ParsedExtension::ExtendedKeyUsage(eku) => {
+                has_extended_key_usage = true;
+                if eku.server_auth {
+                    extended_key_usage.push(ExtKeyUsage::ServerAuth);
+                }
+            }
+            ParsedExtension::SubjectKeyIdentifier(id) => subject_key_id = Some(hex(id.0)),
+            ParsedExtension::AuthorityKeyIdentifier(aki) => {
+                authority_key_id = aki.key_identifier.as_ref().map(|id| hex(id.0));
             }
             _ => {}
         }
     }
     let spki = cert.public_key();
+    let (key_description, rsa_bits) = describe_key(spki);
     let key_type = match spki.parsed() {
         Ok(PublicKey::RSA(rsa)) => match rsa.key_size() {
             2048 => Some(KeyType::Rsa2048),
@@ -156,5 +189,63 @@ pub fn inspect(der: &[u8]) -> Result<CertInfo> {
         key_type,
         sha256: crate::sha256_hex(der),
         spki_sha256: crate::sha256_hex(spki.raw),
+        key_description,
+        rsa_bits,
+        signature_algorithm: signature_name(&cert.signature_algorithm.algorithm.to_id_string()),
+        has_extended_key_usage,
+        subject_key_id,
+        authority_key_id,
     })
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn describe_key(spki: &x509_parser::x509::SubjectPublicKeyInfo<'_>) -> (String, Option<u32>) {
+    let oid = spki.algorithm.algorithm.to_id_string();
+    match spki.parsed() {
+        Ok(PublicKey::RSA(rsa)) => {
+            let bits = u32::try_from(rsa.key_size()).unwrap_or(u32::MAX);
+            (format!("rsa-{bits}"), Some(bits))
+        }
+        Ok(PublicKey::EC(_)) => {
+            let curve = spki
+                .algorithm
+                .parameters
+                .as_ref()
+                .and_then(|p| p.as_oid().ok())
+                .map(|c| c.to_id_string());
+            let name = match curve.as_deref() {
+                Some("1.2.840.10045.3.1.7") => "ecdsa-p256".to_owned(),
+                Some("1.3.132.0.34") => "ecdsa-p384".to_owned(),
+                Some("1.3.132.0.35") => "ecdsa-p521".to_owned(),
+                Some(c) => format!("ec-{c}"),
+                None => "ec".to_owned(),
+            };
+            (name, None)
+        }
+        _ if oid == "1.3.101.112" => ("ed25519".to_owned(), None),
+        _ => (oid, None),
+    }
+}
+
+/// The usual name of a signature algorithm OID.
+fn signature_name(oid: &str) -> String {
+    match oid {
+        "1.2.840.113549.1.1.4" => "md5WithRSAEncryption",
+        "1.2.840.113549.1.1.5" => "sha1WithRSAEncryption",
+        "1.3.14.3.2.29" => "sha1WithRSA",
+        "1.2.840.113549.1.1.10" => "RSASSA-PSS",
+        "1.2.840.113549.1.1.11" => "sha256WithRSAEncryption",
+        "1.2.840.113549.1.1.12" => "sha384WithRSAEncryption",
+        "1.2.840.113549.1.1.13" => "sha512WithRSAEncryption",
+        "1.2.840.10045.4.1" => "ecdsa-with-SHA1",
+        "1.2.840.10045.4.3.2" => "ecdsa-with-SHA256",
+        "1.2.840.10045.4.3.3" => "ecdsa-with-SHA384",
+        "1.2.840.10045.4.3.4" => "ecdsa-with-SHA512",
+        "1.3.101.112" => "Ed25519",
+        other => other,
+    }
+    .to_owned()
 }

@@ -11,6 +11,9 @@
 //!    plan says, and the result is a [`Material`], which encodes `transport.p12`, `http.p12` and
 //!    `http_ca.crt` on demand.
 //!
+//! [`check`] reads material found on disk (any key type, PEM or DER) for `status`: whether a key
+//! belongs to a certificate, whether a certificate was issued by another.
+//!
 //! Passwords live here too: PKCS#12 store passwords, the `elastic` password Elasticsearch would
 //! generate, and its bcrypt hash.
 //!
@@ -21,6 +24,7 @@
 #![warn(missing_docs)]
 
 mod cert;
+pub mod check;
 mod error;
 mod ext;
 mod inspect;
