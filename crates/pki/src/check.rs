@@ -56,6 +56,72 @@ impl fmt::Debug for LooseKey {
     }
 }
 
+/// A private-key entry of a PKCS#12 file, whatever its key type.
+#[derive(Debug)]
+pub struct LooseKeyEntry {
+    /// The alias.
+    pub alias: String,
+    /// The key.
+    pub key: LooseKey,
+    /// The certificate chain, leaf first, DER.
+    pub chain: Vec<Vec<u8>>,
+}
+
+/// A PKCS#12 file as the JDK sees it: key entries and trusted-certificate entries, by alias.
+#[derive(Debug, Default)]
+pub struct LooseP12 {
+    /// Private-key entries, sorted by alias.
+    pub key_entries: Vec<LooseKeyEntry>,
+    /// Trusted-certificate entries `(alias, DER)`, sorted by alias.
+    pub trusted: Vec<(String, Vec<u8>)>,
+}
+
+/// Why a PKCS#12 file did not open.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum P12Error {
+    /// The integrity check (MAC) failed: the password is wrong (or the file altered).
+    WrongPassword,
+    /// Not a PKCS#12 file this reader can decode.
+    Invalid(String),
+}
+
+impl fmt::Display for P12Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            P12Error::WrongPassword => f.write_str("the password is wrong (MAC check failed)"),
+            P12Error::Invalid(why) => write!(f, "not a readable PKCS#12 file: {why}"),
+        }
+    }
+}
+
+/// Opens a PKCS#12 file with `password` (store and key password alike), accepting any key
+/// type: for inspection, not for use.
+pub fn open_p12(bytes: &[u8], password: &Secret) -> std::result::Result<LooseP12, P12Error> {
+    use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12ImportPolicy};
+    let password = password
+        .expose_str()
+        .ok_or_else(|| P12Error::Invalid("the password is not UTF-8".to_owned()))?;
+    let store = KeyStore::from_pkcs12(bytes, password, Pkcs12ImportPolicy::Strict).map_err(
+        |e| match e {
+            p12_keystore::error::Error::MacError(_) => P12Error::WrongPassword,
+            other => P12Error::Invalid(other.to_string()),
+        },
+    )?;
+    let mut out = LooseP12::default();
+    for (alias, entry) in store.entries() {
+        match entry {
+            KeyStoreEntry::PrivateKeyChain(chain) => out.key_entries.push(LooseKeyEntry {
+                alias: alias.clone(),
+                key: LooseKey(Secret::new(chain.key().as_der().to_vec())),
+                chain: chain.certs().iter().map(|c| c.as_der().to_vec()).collect(),
+            }),
+            KeyStoreEntry::Certificate(c) => out.trusted.push((alias.clone(), c.as_der().to_vec())),
+            KeyStoreEntry::Secret(_) => {}
+        }
+    }
+    Ok(out)
+}
+
 /// Whether `key` is the private half of the certificate's public key; `None` when the key is of
 /// a kind that cannot be read here (an RSA key below 2048 bits, an unknown curve).
 pub fn key_matches(key: &LooseKey, cert_der: &[u8]) -> Result<Option<bool>> {
@@ -231,6 +297,29 @@ mod tests {
             issued_by(a.http_ca().cert_der(), a.http_ca().cert_der()).unwrap(),
             IssuedBy::Yes
         );
+    }
+
+    #[test]
+    fn pkcs12_files_open_with_their_password_only() {
+        let a = material(KeyType::EcdsaP256);
+        let pw = Secret::from_str_copy("pw");
+        let bytes = a.http_p12(&pw).unwrap();
+        let p = open_p12(&bytes, &pw).unwrap();
+        let aliases: Vec<&str> = p.key_entries.iter().map(|e| e.alias.as_str()).collect();
+        assert_eq!(aliases, ["http", "http_ca"]);
+        assert_eq!(p.key_entries[0].chain.len(), 2);
+        assert_eq!(
+            key_matches(&p.key_entries[0].key, &p.key_entries[0].chain[0]).unwrap(),
+            Some(true)
+        );
+        assert_eq!(
+            open_p12(&bytes, &Secret::from_str_copy("other")).unwrap_err(),
+            P12Error::WrongPassword
+        );
+        assert!(matches!(open_p12(b"junk", &pw), Err(P12Error::Invalid(_))));
+        let t = open_p12(&a.transport_p12(&pw).unwrap(), &pw).unwrap();
+        assert_eq!(t.trusted.len(), 1);
+        assert_eq!(t.trusted[0].0, "transport_ca");
     }
 
     #[test]
