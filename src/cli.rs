@@ -63,6 +63,42 @@ pub enum Command {
     Reconfigure(ReconfigureArgs),
     /// Create an enrollment token on a running node (for Kibana or another node)
     EnrollmentToken(EnrollmentTokenArgs),
+    /// Report the health of a node's TLS, keystore and bootstrap configuration (read-only)
+    Status(StatusArgs),
+}
+
+/// Which exit codes `status` uses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExitCodeMode {
+    /// Elasticsearch's: 0 healthy, 78 critical, 65 keystore passphrase missing or wrong, 74 cannot read
+    Es,
+    /// Monitoring plugins': 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN, one status line with perfdata
+    Nagios,
+}
+
+/// Arguments of `es-autoconf status`.
+#[derive(Debug, Args, Clone)]
+pub struct StatusArgs {
+    /// Set an Elasticsearch setting, as `bin/elasticsearch -E KEY=VALUE`
+    #[arg(short = 'E', value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+
+    /// A certificate with at most this many days left is a warning
+    #[arg(long, default_value_t = 30, value_name = "DAYS")]
+    pub warn_days: u32,
+
+    /// A certificate with at most this many days left is critical
+    #[arg(long, default_value_t = 7, value_name = "DAYS")]
+    pub crit_days: u32,
+
+    /// The account Elasticsearch runs as, for the readability checks [default: elasticsearch
+    /// when the config directory has its group, else the config directory's owner]
+    #[arg(long, value_name = "USER")]
+    pub es_user: Option<String>,
+
+    /// Exit codes and, in text format, the output style
+    #[arg(long, value_enum, default_value_t = ExitCodeMode::Es)]
+    pub exit_codes: ExitCodeMode,
 }
 
 /// Arguments of `es-autoconf reconfigure`.

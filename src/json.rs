@@ -57,18 +57,19 @@ pub struct Report {
 }
 
 impl Report {
-    /// The document of a failure of `command`.
+    /// The document of a failure of `command`, which exits with `exit_code`.
     pub fn error(
         command: &'static str,
         f: &Failure,
         paths: Option<&Paths>,
         notes: Vec<String>,
+        exit_code: u8,
     ) -> Self {
         Report {
             version: 1,
             command,
             decision: Decision::Error,
-            exit_code: f.exit_code(),
+            exit_code,
             dry_run: false,
             reason: ReasonDoc {
                 code: f.reason().as_str(),
@@ -404,4 +405,381 @@ pub struct Token<'a> {
     pub addresses: &'a [String],
     pub http_ca_fingerprint: &'a str,
     pub expires_at_epoch_seconds: u64,
+}
+
+/// `status` (schema `version: 1`, docs/cli.md). Built from what was observed and the report;
+/// nothing in either is secret (setting names, fingerprints and serials only).
+#[derive(Debug, Serialize)]
+pub struct Status {
+    version: u32,
+    command: &'static str,
+    checked_at: String,
+    overall: &'static str,
+    exit_code: u8,
+    exit_codes: &'static str,
+    es_home: PathBuf,
+    config_dir: PathBuf,
+    elasticsearch_version: Option<String>,
+    autoconfigured: bool,
+    thresholds: StatusThresholds,
+    service_user: StatusUser,
+    node: StatusNode,
+    keystore: StatusKeystore,
+    tls: Vec<StatusLayer>,
+    files: Vec<StatusFile>,
+    certificates: Vec<StatusCert>,
+    san_coverage: Option<StatusSan>,
+    leftovers: Vec<String>,
+    findings: Vec<StatusFinding>,
+    perfdata: serde_json::Map<String, serde_json::Value>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusThresholds {
+    warn_days: i64,
+    crit_days: i64,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusUser {
+    name: String,
+    uid: u32,
+    gid: u32,
+    chosen: &'static str,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusNode {
+    name: Option<String>,
+    started: bool,
+    cluster_formed: bool,
+    formation_evidence: &'static str,
+    cluster_uuid: Option<String>,
+    formation_file: Option<PathBuf>,
+    formation_detail: Option<String>,
+    data_paths: Vec<PathBuf>,
+    cluster_initial_master_nodes: Vec<String>,
+    cluster_initial_master_nodes_source: Option<&'static str>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusKeystore {
+    path: PathBuf,
+    state: &'static str,
+    format_version: Option<u32>,
+    password_protected: Option<bool>,
+    opened: bool,
+    settings: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusLayer {
+    layer: &'static str,
+    enabled: bool,
+    verification_mode: String,
+    files: Vec<StatusStore>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusStore {
+    setting: &'static str,
+    path: PathBuf,
+    format: &'static str,
+    state: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    detail: Option<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusFile {
+    path: PathBuf,
+    role: &'static str,
+    #[serde(rename = "type")]
+    kind: &'static str,
+    symlink_target: Option<PathBuf>,
+    mount_point: bool,
+    mode: Option<u32>,
+    uid: Option<u32>,
+    gid: Option<u32>,
+    owner: Option<String>,
+    group: Option<String>,
+    readable_by_service_user: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusCert {
+    id: String,
+    file: String,
+    alias: Option<String>,
+    subject: String,
+    issuer: String,
+    serial: String,
+    not_before: String,
+    not_after: String,
+    days_left: i64,
+    key: String,
+    signature_algorithm: String,
+    sha256: String,
+    ca: bool,
+    sans: Vec<String>,
+    key_matches: Option<bool>,
+    chain_ok: Option<bool>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusSan {
+    cli_url: String,
+    cli_url_covered: Option<bool>,
+    expected: Vec<String>,
+    missing: Vec<String>,
+    stale: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct StatusFinding {
+    id: String,
+    severity: &'static str,
+    subject: String,
+    message: String,
+    fix: Option<String>,
+    details: serde_json::Map<String, serde_json::Value>,
+}
+
+fn detail_value(d: &esac_status::Detail) -> serde_json::Value {
+    use esac_status::Detail;
+    match d {
+        Detail::Int(i) => (*i).into(),
+        Detail::Text(t) => t.clone().into(),
+        Detail::List(l) => l.clone().into(),
+    }
+}
+
+impl Status {
+    /// The document of a `status` run.
+    pub fn of(
+        outcome: &esac_app::status::StatusOutcome,
+        mode: esac_status::ExitCodes,
+        exit_code: u8,
+        notes: Vec<String>,
+    ) -> Self {
+        use esac_status::{
+            ChainCheck, FileState, Formation, KeyCheck, KeystoreState, StoreFormat, StoreState,
+            UserChoice,
+        };
+        let (o, r) = (&outcome.observed, &outcome.report);
+        let (formed, evidence, uuid) = match &o.node.formation {
+            Formation::Committed { cluster_uuid } => {
+                (true, "cluster_uuid_committed", cluster_uuid.clone())
+            }
+            Formation::Accepted { .. } => (true, "last_accepted_version", None),
+            Formation::NotFormed => (false, "none", None),
+        };
+        let ks = &o.keystore.state;
+        let keystore = StatusKeystore {
+            path: o.keystore.path.clone(),
+            state: match ks {
+                KeystoreState::Missing => "missing",
+                KeystoreState::Unreadable(_) => "unreadable",
+                KeystoreState::UnsupportedVersion(_) => "unsupported_version",
+                KeystoreState::Corrupt(_) => "corrupt",
+                KeystoreState::Locked { .. } => "locked",
+                KeystoreState::WrongPassword { .. } => "wrong_password",
+                KeystoreState::Open { .. } => "open",
+            },
+            format_version: ks.version(),
+            password_protected: ks.protected(),
+            opened: matches!(ks, KeystoreState::Open { .. }),
+            settings: match ks {
+                KeystoreState::Open { names, .. } => names.clone(),
+                _ => Vec::new(),
+            },
+        };
+        let tls = o
+            .layers
+            .iter()
+            .map(|l| StatusLayer {
+                layer: l.layer.name(),
+                enabled: l.enabled,
+                verification_mode: l.verification_mode.clone(),
+                files: l
+                    .stores
+                    .iter()
+                    .map(|s| {
+                        let (state, detail) = match &s.state {
+                            StoreState::Read => ("read", None),
+                            StoreState::Missing => ("missing", None),
+                            StoreState::Unreadable(d) => ("unreadable", Some(d.clone())),
+                            StoreState::Denied(d) => ("denied", Some(d.clone())),
+                            StoreState::WrongPassword { setting } => {
+                                ("wrong_password", Some(setting.clone()))
+                            }
+                            StoreState::NoPassword { setting } => {
+                                ("no_password", Some(setting.clone()))
+                            }
+                            StoreState::PasswordUnknown => ("not_checked_keystore_locked", None),
+                            StoreState::Unsupported => ("not_checked_unsupported_format", None),
+                            StoreState::Encrypted => ("not_checked_encrypted", None),
+                        };
+                        StatusStore {
+                            setting: s.role.name(),
+                            path: s.path.clone(),
+                            format: match s.format {
+                                StoreFormat::Pkcs12 => "pkcs12",
+                                StoreFormat::Pem => "pem",
+                                StoreFormat::Unsupported("JKS") => "jks",
+                                StoreFormat::Unsupported(_) => "pkcs11",
+                            },
+                            state,
+                            detail,
+                        }
+                    })
+                    .collect(),
+            })
+            .collect();
+        let files = o
+            .files
+            .iter()
+            .map(|f| {
+                let m = match &f.state {
+                    FileState::Found(m) => Some(m),
+                    _ => None,
+                };
+                StatusFile {
+                    path: f.path.clone(),
+                    role: f.role.name(),
+                    kind: match (&f.state, m) {
+                        (FileState::Missing, _) => "missing",
+                        (FileState::Error(_), _) => "error",
+                        (_, Some(m)) if m.dir => "directory",
+                        (_, Some(m)) if m.regular => "file",
+                        _ => "other",
+                    },
+                    symlink_target: m.and_then(|m| m.symlink_target.clone()),
+                    mount_point: m.is_some_and(|m| m.mount_point),
+                    mode: m.map(|m| m.mode),
+                    uid: m.map(|m| m.uid),
+                    gid: m.map(|m| m.gid),
+                    owner: m.and_then(|m| m.owner.clone()),
+                    group: m.and_then(|m| m.group.clone()),
+                    readable_by_service_user: m.map(|m| m.readable_by_service_user),
+                }
+            })
+            .collect();
+        let certificates = r
+            .certificates
+            .iter()
+            .map(|c| {
+                let i = &c.cert.info;
+                StatusCert {
+                    id: c.id.clone(),
+                    file: c.cert.file.clone(),
+                    alias: c.cert.alias.clone(),
+                    subject: i.subject.clone(),
+                    issuer: i.issuer.clone(),
+                    serial: i.serial.clone(),
+                    not_before: Utc(i.not_before).rfc3339(),
+                    not_after: Utc(i.not_after).rfc3339(),
+                    days_left: c.days_left,
+                    key: i.key_description.clone(),
+                    signature_algorithm: i.signature_algorithm.clone(),
+                    sha256: i.sha256.clone(),
+                    ca: i.is_ca,
+                    sans: i.sans.iter().map(ToString::to_string).collect(),
+                    key_matches: match c.cert.key {
+                        KeyCheck::Matches => Some(true),
+                        KeyCheck::Mismatch => Some(false),
+                        _ => None,
+                    },
+                    chain_ok: match c.cert.chain {
+                        ChainCheck::Verified(_) | ChainCheck::SelfSigned => Some(true),
+                        ChainCheck::Broken(_) => Some(false),
+                        ChainCheck::NotChecked => None,
+                    },
+                }
+            })
+            .collect();
+        let list = |v: &[esac_certspec::SanEntry]| v.iter().map(ToString::to_string).collect();
+        let san_coverage = r.san.as_ref().map(|s| StatusSan {
+            cli_url: s.cli_url.clone(),
+            cli_url_covered: s.cli_url_covered,
+            expected: list(&s.expected),
+            missing: list(&s.missing),
+            stale: list(&s.stale),
+        });
+        let findings = r
+            .findings
+            .iter()
+            .map(|f| StatusFinding {
+                id: f.id.clone(),
+                severity: f.severity.name(),
+                subject: f.subject.clone(),
+                message: f.message.clone(),
+                fix: f.fix.clone(),
+                details: f
+                    .details
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), detail_value(v)))
+                    .collect(),
+            })
+            .collect();
+        Status {
+            version: 1,
+            command: "status",
+            checked_at: Utc(r.checked_at).rfc3339(),
+            overall: r.overall().name(),
+            exit_code,
+            exit_codes: match mode {
+                esac_status::ExitCodes::Es => "es",
+                esac_status::ExitCodes::Nagios => "nagios",
+            },
+            es_home: o.es_home.clone(),
+            config_dir: o.config_dir.clone(),
+            elasticsearch_version: o.es_version.map(|(a, b, c)| format!("{a}.{b}.{c}")),
+            autoconfigured: r.autoconfigured,
+            thresholds: StatusThresholds {
+                warn_days: r.thresholds.warn_days,
+                crit_days: r.thresholds.crit_days,
+            },
+            service_user: StatusUser {
+                name: o.service_user.name.clone(),
+                uid: o.service_user.uid,
+                gid: o.service_user.gid,
+                chosen: match o.service_user.chosen {
+                    UserChoice::Given => "es_user",
+                    UserChoice::Package => "package_group",
+                    UserChoice::ConfigOwner => "config_dir_owner",
+                },
+            },
+            node: StatusNode {
+                name: o.settings.get_str("node.name").map(str::to_owned),
+                started: o.node.started,
+                cluster_formed: formed,
+                formation_evidence: evidence,
+                cluster_uuid: uuid,
+                formation_file: o.node.formation_file.clone(),
+                formation_detail: o.node.formation_detail.clone(),
+                data_paths: o.node.data_paths.clone(),
+                cluster_initial_master_nodes: o.settings.get_list("cluster.initial_master_nodes"),
+                cluster_initial_master_nodes_source: o
+                    .initial_master_nodes_source
+                    .as_ref()
+                    .map(|s| s.name()),
+            },
+            keystore,
+            tls,
+            files,
+            certificates,
+            san_coverage,
+            leftovers: o.leftovers.iter().map(|l| l.display.clone()).collect(),
+            findings,
+            perfdata: r
+                .perfdata()
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.into()))
+                .collect(),
+            notes,
+        }
+    }
 }

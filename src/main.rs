@@ -24,6 +24,11 @@ fn main() -> ExitCode {
                 clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
                     ExitCode::SUCCESS
                 }
+                // Monitoring plugins answer bad arguments with UNKNOWN.
+                _ if monitoring_mode(std::env::args()) => {
+                    println!("ES-AUTOCONF UNKNOWN - invalid command line (see standard error)");
+                    ExitCode::from(esac_status::NAGIOS_UNKNOWN)
+                }
                 _ => ExitCode::from(EsExit::Usage.code()),
             };
         }
@@ -31,6 +36,15 @@ fn main() -> ExitCode {
     init_logging(&cli.global);
     let printer = printer::Printer::new(&cli.global);
     ExitCode::from(cmd::run(&cli, &printer))
+}
+
+/// Whether a command line that clap refused asked for `--exit-codes nagios`.
+fn monitoring_mode(args: impl Iterator<Item = String>) -> bool {
+    let args: Vec<String> = args.collect();
+    args.iter().any(|a| a == "--exit-codes=nagios")
+        || args
+            .windows(2)
+            .any(|w| w[0] == "--exit-codes" && w[1] == "nagios")
 }
 
 /// Logs go to standard error: warnings by default, each executor step with `-v`, errors only with

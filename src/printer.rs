@@ -112,17 +112,43 @@ impl Printer {
         f: &Failure,
         paths: Option<&esac_app::Paths>,
     ) -> u8 {
+        self.failure_with_exit(command, f, paths, f.exit_code())
+    }
+
+    /// A failure in monitoring mode (`status --exit-codes nagios`): an `UNKNOWN` status line on
+    /// stdout (text) and exit 3.
+    pub fn monitoring_failure(
+        &self,
+        command: &'static str,
+        f: &Failure,
+        paths: Option<&esac_app::Paths>,
+    ) -> u8 {
+        if self.format == Format::Text {
+            let first = f.message();
+            let first = first.lines().next().unwrap_or_default();
+            self.out(&format!("ES-AUTOCONF UNKNOWN - {first}\n"));
+        }
+        self.failure_with_exit(command, f, paths, f.monitoring_exit_code())
+    }
+
+    fn failure_with_exit(
+        &self,
+        command: &'static str,
+        f: &Failure,
+        paths: Option<&esac_app::Paths>,
+        exit: u8,
+    ) -> u8 {
         for a in f.attempts() {
             self.err(a);
         }
         if self.format == Format::Json {
-            self.json(&json::Report::error(command, f, paths, self.notes()));
+            self.json(&json::Report::error(command, f, paths, self.notes(), exit));
         }
         self.err(&format!("ERROR: {}", f.message()));
         if let (Verbosity::Verbose, Some(d)) = (self.verbosity, f.detail()) {
             self.err(&format!("Caused by: {d}"));
         }
-        f.exit_code()
+        exit
     }
 }
 

@@ -1,10 +1,12 @@
 //! What `init` and `reconfigure` print: the dry-run plan, the skip message, the one-time banner
 //! (on a terminal), or the summary on stderr; under `--format json`, the document of `json.rs`.
+//! What `status` prints: its text report, or the monitoring-plugin status line.
 
 use std::path::Path;
 
 use esac_app::init::{Delivered, InitOutcome, PasswordChannel};
 use esac_app::Paths;
+use esac_certspec::Utc;
 use esac_core::render::plan_text;
 use esac_secret::Secret;
 
@@ -128,4 +130,179 @@ fn banner(printer: &Printer, password: &Secret, fingerprint: &str, ca: &Path) {
         ca = ca.display()
     );
     printer.secret(&[before.as_bytes(), password.expose(), after.as_bytes()]);
+}
+
+/// `status` as text: a summary line, one line per certificate, then the findings by severity,
+/// each with its fix. `-s`: only the findings at or above warning. `-v`: the details too.
+pub fn status_text(
+    outcome: &esac_app::status::StatusOutcome,
+    exit_code: u8,
+    verbosity: crate::printer::Verbosity,
+) -> String {
+    use crate::printer::Verbosity;
+    use esac_status::{KeystoreState, Severity};
+    let (o, r) = (&outcome.observed, &outcome.report);
+    let mut s = String::new();
+    let shown = |f: &&esac_status::Finding| {
+        verbosity != Verbosity::Silent || f.severity >= Severity::Warning
+    };
+    if verbosity != Verbosity::Silent {
+        s.push_str(&format!(
+            "{}: {} (exit {exit_code})\n",
+            o.config_dir.display(),
+            r.overall().name().to_ascii_uppercase()
+        ));
+        let mut facts = vec![if r.autoconfigured {
+            "auto-configured".to_owned()
+        } else {
+            "not auto-configured".to_owned()
+        }];
+        if let Some((a, b, c)) = o.es_version {
+            facts.push(format!("Elasticsearch {a}.{b}.{c}"));
+        }
+        facts.push(match &o.keystore.state {
+            KeystoreState::Open {
+                version, protected, ..
+            } => format!(
+                "keystore format {version}, {}",
+                if *protected {
+                    "password-protected"
+                } else {
+                    "not password-protected"
+                }
+            ),
+            KeystoreState::Missing => "no keystore".into(),
+            KeystoreState::Locked { .. } => "keystore locked".into(),
+            KeystoreState::WrongPassword { .. } => "keystore: wrong passphrase".into(),
+            _ => "keystore unusable".into(),
+        });
+        facts.push(format!(
+            "service account {} (uid {})",
+            o.service_user.name, o.service_user.uid
+        ));
+        s.push_str(&facts.join("; "));
+        s.push('\n');
+        if !r.certificates.is_empty() {
+            s.push_str("\nCertificates:\n");
+            let w = r
+                .certificates
+                .iter()
+                .map(|c| c.cert.subject().len())
+                .max()
+                .unwrap_or(0);
+            for c in &r.certificates {
+                s.push_str(&format!(
+                    "  {:<16} {:<w$}  {}  {} days  {}\n",
+                    c.id,
+                    c.cert.subject(),
+                    c.cert.info.subject,
+                    c.days_left,
+                    Utc(c.cert.info.not_after).rfc3339(),
+                ));
+            }
+        }
+    }
+    let findings: Vec<&esac_status::Finding> = r.findings.iter().filter(shown).collect();
+    if !findings.is_empty() {
+        if verbosity != Verbosity::Silent {
+            s.push_str("\nFindings:\n");
+        }
+        for f in findings {
+            s.push_str(&format!(
+                "  {:<8} {}: {}\n",
+                f.severity.name().to_ascii_uppercase(),
+                f.id,
+                f.message
+            ));
+            if let Some(fix) = &f.fix {
+                s.push_str(&format!("           fix: {fix}\n"));
+            }
+            if verbosity == Verbosity::Verbose {
+                for (k, v) in &f.details {
+                    s.push_str(&format!("           {k}: {}\n", detail_text(v)));
+                }
+            }
+        }
+    } else if verbosity != Verbosity::Silent {
+        s.push_str("\nNo findings.\n");
+    }
+    s
+}
+
+fn detail_text(d: &esac_status::Detail) -> String {
+    match d {
+        esac_status::Detail::Int(i) => i.to_string(),
+        esac_status::Detail::Text(t) => t.clone(),
+        esac_status::Detail::List(l) => l.join(", "),
+    }
+}
+
+/// `status --exit-codes nagios`: one status line `ES-AUTOCONF <STATE> - <summary> | <perfdata>`
+/// (monitoring-plugin conventions), then one line per finding above `info` (`-v`: all).
+pub fn status_nagios(
+    outcome: &esac_app::status::StatusOutcome,
+    verbosity: crate::printer::Verbosity,
+) -> String {
+    use esac_status::{Overall, Severity};
+    let r = &outcome.report;
+    let overall = r.overall();
+    let worst = r.findings.iter().find(|f| f.severity != Severity::Info);
+    let summary = match (overall, worst) {
+        (Overall::Ok, _) | (_, None) => match r.certificates.iter().min_by_key(|c| c.days_left) {
+            Some(c) => format!(
+                "{} certificates, the first to expire is {} in {} days ({})",
+                r.certificates.len(),
+                c.id,
+                c.days_left,
+                &Utc(c.cert.info.not_after).rfc3339()[..10]
+            ),
+            None => "no certificate found".into(),
+        },
+        (_, Some(f)) => {
+            let more = r
+                .findings
+                .iter()
+                .filter(|x| x.severity != Severity::Info)
+                .count()
+                - 1;
+            if more > 0 {
+                format!("{} (and {more} more)", f.message)
+            } else {
+                f.message.clone()
+            }
+        }
+    };
+    // The status line is one line: a message never spans lines, and `|` separates perfdata.
+    let summary = summary.replace(['\n', '|'], " ");
+    let (w, c) = (r.thresholds.warn_days, r.thresholds.crit_days);
+    let perf: Vec<String> = r
+        .perfdata()
+        .iter()
+        .map(|(label, v)| format!("{label}={v};{w};{c};;"))
+        .collect();
+    let mut s = format!(
+        "ES-AUTOCONF {} - {summary}",
+        overall.name().to_ascii_uppercase()
+    );
+    if !perf.is_empty() {
+        s.push_str(" | ");
+        s.push_str(&perf.join(" "));
+    }
+    s.push('\n');
+    for f in &r.findings {
+        if f.severity == Severity::Info && verbosity != crate::printer::Verbosity::Verbose {
+            continue;
+        }
+        s.push_str(&format!(
+            "{} {}: {}",
+            f.severity.name().to_ascii_uppercase(),
+            f.id,
+            f.message.replace('\n', " ")
+        ));
+        if let Some(fix) = &f.fix {
+            s.push_str(&format!(": {fix}"));
+        }
+        s.push('\n');
+    }
+    s
 }

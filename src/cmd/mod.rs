@@ -3,6 +3,7 @@
 
 mod init;
 mod keystore;
+mod status;
 mod token;
 
 use esac_app::Paths;
@@ -17,19 +18,27 @@ pub fn run(cli: &Cli, printer: &Printer) -> u8 {
         command_name(&cli.command),
         Paths::resolve(g.es_home.as_deref(), g.config_dir.as_deref()),
     );
+    // Monitoring mode: every failure, bad arguments included, is UNKNOWN.
+    let fail = |f: &esac_app::Failure, paths: Option<&Paths>| match &cli.command {
+        Command::Status(a) if status::mode(a) == esac_status::ExitCodes::Nagios => {
+            printer.monitoring_failure(name, f, paths)
+        }
+        _ => printer.failure(name, f, paths),
+    };
     let paths = match paths {
         Ok(p) => p,
-        Err(f) => return printer.failure(name, &f, None),
+        Err(f) => return fail(&f, None),
     };
     let result = match &cli.command {
         Command::Init(a) => init::init(&paths, a, printer),
         Command::Reconfigure(a) => init::reconfigure(&paths, a, printer),
         Command::Keystore(c) => keystore::run(&paths, c, printer),
         Command::EnrollmentToken(a) => token::run(&paths, a, printer),
+        Command::Status(a) => status::run(&paths, a, printer),
     };
     match result {
         Ok(code) => code,
-        Err(f) => printer.failure(name, &f, Some(&paths)),
+        Err(f) => fail(&f, Some(&paths)),
     }
 }
 
@@ -42,5 +51,6 @@ fn command_name(c: &Command) -> &'static str {
         Command::Keystore(K::HasPassword) => "keystore has-password",
         Command::Keystore(K::Show { .. }) => "keystore show",
         Command::EnrollmentToken(_) => "enrollment-token",
+        Command::Status(_) => "status",
     }
 }

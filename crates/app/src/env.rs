@@ -8,6 +8,8 @@ pub const ES_PATH_CONF: &str = "ES_PATH_CONF";
 pub const ES_KEYSTORE_PASSPHRASE_FILE: &str = esac_keystore::open::PASSPHRASE_FILE_ENV;
 /// The hostname, as the launcher exports it: the default `node.name` and a SAN.
 pub const HOSTNAME: &str = "HOSTNAME";
+/// `true` in Elastic's Docker image: `status` then reads settings from environment variables too.
+pub const ELASTIC_CONTAINER: &str = "ELASTIC_CONTAINER";
 /// Debug builds only: a directory of pre-generated keys to use instead of generating them.
 pub const ESAC_TEST_KEY_POOL: &str = "ESAC_TEST_KEY_POOL";
 /// Debug builds only: the time of the run, in seconds since 1970 (certificate dates, names).

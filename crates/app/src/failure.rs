@@ -143,6 +143,12 @@ impl Failure {
         }
     }
 
+    /// The exit status in monitoring mode (`status --exit-codes nagios`): every failure is
+    /// UNKNOWN, as the monitoring-plugin guidelines want for bad arguments and internal errors.
+    pub fn monitoring_exit_code(&self) -> u8 {
+        esac_status::NAGIOS_UNKNOWN
+    }
+
     /// The Elasticsearch exit status (for an interrupted run, see [`Failure::exit_code`]).
     pub fn exit(&self) -> EsExit {
         match self {

@@ -5,6 +5,7 @@
 //!   (`esac-core`), then either return the plan or execute it (`esac-exec`).
 //! - [`keystore`]: `list`, `has-password`, `show`.
 //! - [`token::create`]: an enrollment token from a running node.
+//! - [`status::run`]: the read-only health report (`esac-status`).
 //!
 //! Architecture invariant: nothing here prints. The binary implements [`Console`] (terminal
 //! questions, notes) and renders outcomes and failures; [`Failure`] is the one place that maps
@@ -19,6 +20,7 @@ pub mod init;
 pub mod keystore;
 mod paths;
 pub mod runtime;
+pub mod status;
 pub mod token;
 
 pub use console::Console;

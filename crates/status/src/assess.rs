@@ -384,8 +384,11 @@ fn bootstrap(o: &Observed, s: &Settings, acc: &mut Acc) {
             .clone()
             .unwrap_or(Source::Yml(0));
         let place = match &source {
-            Source::Block(l) | Source::Yml(l) if *l > 0 => format!("elasticsearch.yml line {l}"),
-            Source::Block(_) | Source::Yml(_) => "elasticsearch.yml".to_owned(),
+            Source::Block(l) => {
+                format!("the auto-configuration block (elasticsearch.yml line {l})")
+            }
+            Source::Yml(l) if *l > 0 => format!("elasticsearch.yml line {l}"),
+            Source::Yml(_) => "elasticsearch.yml".to_owned(),
             Source::CommandLine => "a -E option".to_owned(),
             Source::Env => "the environment".to_owned(),
         };

@@ -38,3 +38,4 @@ pub use finding::{
     NAGIOS_UNKNOWN,
 };
 pub use observed::*;
+pub use segments::Formation;
