@@ -7,7 +7,10 @@
 //! - `keystore_cli`: `es-autoconf keystore` against `elasticsearch-keystore`'s behaviour;
 //! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
-//!   in-process node.
+//!   in-process node;
+//! - `status`: `status` on nodes built on disk (expiry, keys, chains, keystore, SANs, bootstrap,
+//!   permissions, leftovers, other layouts), each finding with its severity and exit codes, and
+//!   the tree byte-identical afterwards.
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
 //! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes), `tty`
@@ -26,6 +29,7 @@ mod decision;
 mod enroll_cli;
 mod keystore_cli;
 mod plan;
+mod status;
 mod version;
 
 #[cfg(feature = "interop")]

@@ -290,6 +290,7 @@ fn help_snapshots() {
     for (name, args) in [
         ("help.txt", vec!["--help"]),
         ("help-init.txt", vec!["init", "--help"]),
+        ("help-status.txt", vec!["status", "--help"]),
     ] {
         let mut cmd = ES_AUTOCONF.command();
         let out = cmd.args(&args).current_dir(home.path()).output().unwrap();

@@ -191,7 +191,9 @@ pub fn observe(input: Input<'_>) -> Observed {
 
         // The keystore's values: only the store passwords, kept until the files are opened.
         let mut passwords: BTreeMap<String, Secret> = BTreeMap::new();
-        let mut keystore_open = matches!(o.keystore.state, KeystoreState::Missing);
+        // No keystore at all: the files open with the empty password, or need one. A keystore
+        // being opened decides below; one that could not be opened leaves them unknown.
+        let mut keystore_open = kdf.is_none() && o.keystore.state == KeystoreState::Missing;
         if let Some((version, protected, handle)) = kdf {
             match handle.join() {
                 Ok(Ok(ks)) => {

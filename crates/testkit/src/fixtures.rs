@@ -1,4 +1,5 @@
-//! Test data: the committed key pool, a `CertParams` fixture, keystores written for a test.
+//! Test data: the committed key pool, a `CertParams` fixture, keystores written for a test,
+//! PKCS#12 files in any shape.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
 use std::os::unix::fs::PermissionsExt;
@@ -70,4 +71,35 @@ pub fn write_keystore(config: &Path, ks: &Keystore, password: &str, version: For
 /// independent check, see [`crate::tools::python_bcrypt_verify`]).
 pub fn bcrypt_verify(password: &str, hash: &str) -> bool {
     bcrypt::verify(password, hash).expect("a well-formed bcrypt hash")
+}
+
+/// A PKCS#12 file as keytool or `elasticsearch-certutil` writes one: key entries `(alias, PKCS#8
+/// key, chain leaf first)` and trusted-certificate entries `(alias, DER)`, sealed with
+/// `password` (empty allowed) with the JDK's algorithms.
+pub fn p12_with(
+    key_entries: &[(&str, &esac_pki::PrivateKey, Vec<Vec<u8>>)],
+    trusted: &[(&str, Vec<u8>)],
+    password: &str,
+) -> Vec<u8> {
+    use p12_keystore::{Certificate, KeyStore, KeyStoreEntry, PrivateKeyChain};
+    let mut store = KeyStore::new();
+    for (i, (alias, key, chain)) in key_entries.iter().enumerate() {
+        let certs: Vec<Certificate> = chain
+            .iter()
+            .map(|der| Certificate::from_der(der).unwrap())
+            .collect();
+        let key = p12_keystore::PrivateKey::from_der(key.pkcs8_der().expose()).unwrap();
+        let id = format!("Time {}", 1_700_000_000_000u64 + i as u64).into_bytes();
+        store.add_entry(
+            alias,
+            KeyStoreEntry::PrivateKeyChain(PrivateKeyChain::new(id, key, certs)),
+        );
+    }
+    for (alias, der) in trusted {
+        store.add_entry(
+            alias,
+            KeyStoreEntry::Certificate(Certificate::from_der(der).unwrap()),
+        );
+    }
+    store.writer(password).write().unwrap()
 }
