@@ -26,8 +26,18 @@ fn at(t: u64) -> String {
 
 /// A node auto-configured by `init` at [`T0`].
 fn configured() -> Home {
+    configured_as(FAST)
+}
+
+/// Another node, whose keys are certainly not [`configured`]'s: the pool hands ECDSA keys to the
+/// four roles in any order, so a second ECDSA node could share a key with the first.
+fn other_node() -> Home {
+    configured_as(&["--key-type", "rsa-2048", "--keystore-format", "5"])
+}
+
+fn configured_as(args: &[&str]) -> Home {
     let home = ES_AUTOCONF.home(STOCK_YML);
-    let run = home.init_env(FAST, &[("ESAC_TEST_NOW", at(T0).as_str())]);
+    let run = home.init_env(args, &[("ESAC_TEST_NOW", at(T0).as_str())]);
     assert_eq!(run.code, 0, "{run:?}");
     home
 }
@@ -365,7 +375,7 @@ fn a_manual_pem_layout_is_checked_as_configured() {
 #[test]
 fn a_key_that_does_not_match_its_certificate_is_critical() {
     let m = material(&configured());
-    let other = material(&configured());
+    let other = material(&other_node());
     let home = pem_home(&m, &other.http_key, &m.http_ca);
     let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
     s.expect("cert.http.key_mismatch", "critical", 78, 2);
@@ -376,7 +386,7 @@ fn a_key_that_does_not_match_its_certificate_is_critical() {
 #[test]
 fn a_certificate_the_configured_ca_did_not_issue_is_a_broken_chain() {
     let m = material(&configured());
-    let other = material(&configured());
+    let other = material(&other_node());
     // Same CA name (both are auto-configuration CAs), another key.
     let home = pem_home(&m, &m.http_key, &other.http_ca);
     let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);

@@ -20,6 +20,7 @@ use crate::cert::parse;
 use crate::error::{Error, Result};
 
 /// A private key as found in a file, DER, kept only to compare its public half.
+#[derive(Clone)]
 pub struct LooseKey(Secret);
 
 impl LooseKey {
@@ -57,7 +58,7 @@ impl fmt::Debug for LooseKey {
 }
 
 /// A private-key entry of a PKCS#12 file, whatever its key type.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct LooseKeyEntry {
     /// The alias.
     pub alias: String,
@@ -68,7 +69,7 @@ pub struct LooseKeyEntry {
 }
 
 /// A PKCS#12 file as the JDK sees it: key entries and trusted-certificate entries, by alias.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct LooseP12 {
     /// Private-key entries, sorted by alias.
     pub key_entries: Vec<LooseKeyEntry>,
@@ -278,7 +279,9 @@ mod tests {
     #[test]
     fn a_leaf_is_issued_by_its_ca_and_by_nothing_else() {
         let a = material(KeyType::EcdsaP256);
-        let b = material(KeyType::EcdsaP256);
+        // Another key type: the pool hands its four ECDSA keys to the roles in any order, so a
+        // second ECDSA set could give its CA the first one's CA key.
+        let b = material(KeyType::Rsa2048);
         assert_eq!(
             issued_by(a.http().cert_der(), a.http_ca().cert_der()).unwrap(),
             IssuedBy::Yes

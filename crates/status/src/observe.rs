@@ -568,31 +568,53 @@ fn open_p12s(reads: &mut [LayerRead], passwords: &BTreeMap<String, Secret>, keys
             }
         }
     }
-    std::thread::scope(|scope| {
+    // A file that is both keystore and truststore with the same password (auto-configuration's
+    // transport.p12) is opened once.
+    let mut first_of: Vec<Option<usize>> = Vec::with_capacity(jobs.len());
+    for (i, (s, pw, _, _)) in jobs.iter().enumerate() {
+        let same = jobs[..i]
+            .iter()
+            .position(|(t, tpw, _, _)| t.obs.path == s.obs.path && tpw.expose() == pw.expose());
+        first_of.push(same);
+    }
+    let opened: Vec<Option<Result<LooseP12, P12Error>>> = std::thread::scope(|scope| {
         let handles: Vec<_> = jobs
-            .into_iter()
-            .map(|(s, pw, setting, from_keystore)| {
+            .iter_mut()
+            .zip(&first_of)
+            .map(|((s, pw, _, _), first)| {
                 let bytes = s.bytes.take().unwrap_or_default();
-                let h = scope.spawn(move || check::open_p12(&bytes, pw));
-                (s, h, setting, from_keystore)
+                let pw: &Secret = pw;
+                first
+                    .is_none()
+                    .then(|| scope.spawn(move || check::open_p12(&bytes, pw)))
             })
             .collect();
-        for (s, h, setting, from_keystore) in handles {
-            match h.join() {
-                Ok(Ok(p12)) => s.p12 = Some(p12),
-                Ok(Err(P12Error::WrongPassword)) if from_keystore => {
-                    s.obs.state = StoreState::WrongPassword { setting };
-                }
-                Ok(Err(P12Error::WrongPassword)) => {
-                    s.obs.state = StoreState::NoPassword { setting }
-                }
-                Ok(Err(P12Error::Invalid(why))) => s.obs.state = StoreState::Unreadable(why),
-                Err(_) => {
-                    s.obs.state = StoreState::Unreadable("the PKCS#12 reader panicked".into())
-                }
-            }
-        }
+        handles
+            .into_iter()
+            .map(|h| {
+                h.map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(P12Error::Invalid("the PKCS#12 reader panicked".into()))
+                    })
+                })
+            })
+            .collect()
     });
+    for (i, (s, _, setting, from_keystore)) in jobs.into_iter().enumerate() {
+        let result = match first_of[i] {
+            Some(j) => opened[j].clone(),
+            None => opened[i].clone(),
+        };
+        match result {
+            Some(Ok(p12)) => s.p12 = Some(p12),
+            Some(Err(P12Error::WrongPassword)) if from_keystore => {
+                s.obs.state = StoreState::WrongPassword { setting };
+            }
+            Some(Err(P12Error::WrongPassword)) => s.obs.state = StoreState::NoPassword { setting },
+            Some(Err(P12Error::Invalid(why))) => s.obs.state = StoreState::Unreadable(why),
+            None => s.obs.state = StoreState::Unreadable("not opened".into()),
+        }
+    }
 }
 
 /// One certificate candidate while a layer is assembled.
