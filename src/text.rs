@@ -254,7 +254,10 @@ pub fn status_nagios(
                 r.certificates.len(),
                 c.id,
                 c.days_left,
-                &Utc(c.cert.info.not_after).rfc3339()[..10]
+                Utc(c.cert.info.not_after)
+                    .rfc3339()
+                    .get(..10)
+                    .unwrap_or_default()
             ),
             None => "no certificate found".into(),
         },
