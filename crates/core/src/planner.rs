@@ -11,8 +11,8 @@ use crate::decide::node_name;
 use crate::facts::{Facts, FileKind};
 use crate::layout::{CertFile, Layout, RelPath};
 use crate::plan::{
-    Action, Content, EnrollmentPlan, Existing, FileWrite, FormatReason, KeystoreEdit, ModeRule,
-    Operation, OwnerRule, Plan, Product, SecretValue, Step, StepId, YmlEdit,
+    About, Action, Content, EnrollmentPlan, Existing, FileWrite, FormatReason, KeystoreEdit,
+    ModeRule, Operation, OwnerRule, Plan, Product, SecretValue, Step, StepId, YmlChange, YmlEdit,
 };
 use crate::yml::{self, BlockInputs};
 
@@ -238,15 +238,16 @@ fn build(
             .is_some_and(|e| e.transport_host_uncommented),
         timestamp: esac_certspec::es_timestamp(layout.epoch()),
     };
-    let appended = yml::render_block(&facts.settings, &inputs);
+    let block = yml::render_block(&facts.settings, &inputs);
     let before = facts.yml_text.clone().unwrap_or_default();
-    let after = yml::patched_yml(base_yml.as_deref().unwrap_or(&before), &appended);
+    let after = yml::patched_yml(base_yml.as_deref().unwrap_or(&before), &block);
     let yml = YmlEdit {
-        path: layout.yml(),
         before,
         after,
-        appended,
-        previous_block_removed: base_yml.is_some(),
+        change: YmlChange::Append {
+            block,
+            previous_block_removed: base_yml.is_some(),
+        },
     };
 
     let mut steps = Vec::new();
@@ -275,7 +276,10 @@ fn build(
             path: layout.staging(),
         },
     );
-    let mut products = vec![Product::Certificates, Product::KeystoreKey];
+    let mut products = vec![
+        Product::Certificates(certificates),
+        Product::Keystore(keystore),
+    ];
     if opts.elastic_password {
         products.push(Product::PasswordHash);
     }
@@ -349,7 +353,7 @@ fn build(
             temp: layout.temp_for(&layout.yml()),
             mode: ModeRule::KeepReplaced,
             owner: OwnerRule::KeepReplaced { gid: opts.group },
-            content: Content::Text(yml.after.clone()),
+            content: Content::Yml(yml),
             existing: Existing::Replaced,
         }),
     );
@@ -367,13 +371,11 @@ fn build(
     Plan {
         operation,
         layout,
-        node_name: name,
-        elasticsearch_version: facts.es_version,
-        certificates,
-        keystore,
-        yml,
-        elastic_password: opts.elastic_password,
-        enrollment,
+        about: About {
+            node_name: Some(name),
+            elasticsearch_version: facts.es_version,
+            enrollment,
+        },
         steps,
     }
 }

@@ -7,7 +7,7 @@
 //! es-autoconf journal 2
 //! operation initial
 //! epoch 1700000000
-//! yml <sha256 before> <sha256 after>
+//! yml <sha256 before> <sha256 after>           (when the run changes elasticsearch.yml)
 //! data <hex of an absolute data directory path that was empty>
 //! begin <step>
 //! temp <step> <relpath>                          a temp file may exist (created exclusively)
@@ -103,10 +103,8 @@ pub struct JournalData {
     pub operation: String,
     /// The run's epoch.
     pub epoch: i64,
-    /// SHA-256 (hex) of the yml before the run.
-    pub yml_before: String,
-    /// SHA-256 (hex) of the yml the run writes.
-    pub yml_after: String,
+    /// SHA-256 (hex) of the yml before the run and of the yml it writes, when it changes it.
+    pub yml: Option<(String, String)>,
     /// Data directories that were empty when the run started.
     pub data_dirs: Vec<PathBuf>,
     /// The records, in order.
@@ -151,15 +149,14 @@ impl Journal {
         config: &ConfigDir,
         layout: &Layout,
         operation: &str,
-        yml_before: &str,
-        yml_after: &str,
+        yml: Option<(&str, &str)>,
         data_dirs: &[PathBuf],
     ) -> io::Result<Journal> {
         use std::os::unix::ffi::OsStrExt;
-        let mut text = format!(
-            "{MAGIC}\noperation {operation}\nepoch {}\nyml {yml_before} {yml_after}\n",
-            layout.epoch()
-        );
+        let mut text = format!("{MAGIC}\noperation {operation}\nepoch {}\n", layout.epoch());
+        if let Some((before, after)) = yml {
+            text.push_str(&format!("yml {before} {after}\n"));
+        }
         for d in data_dirs {
             text.push_str(&format!("data {}\n", hex(d.as_os_str().as_bytes())));
         }
@@ -275,8 +272,7 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
         .first()
         .and_then(|e| e.parse::<i64>().ok())
         .ok_or("bad epoch")?;
-    let yml = field("yml")?;
-    let [yml_before, yml_after] = <[String; 2]>::try_from(yml).map_err(|_| "bad yml line")?;
+    let mut yml = None;
     let mut data_dirs = Vec::new();
     let mut records = Vec::new();
     for line in lines {
@@ -293,6 +289,10 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
             })
         };
         let record = match w.as_slice() {
+            ["yml", before, after] if yml.is_none() && records.is_empty() => {
+                yml = Some(((*before).to_owned(), (*after).to_owned()));
+                continue;
+            }
             ["data", h] => {
                 use std::os::unix::ffi::OsStrExt;
                 let bytes = unhex(h).ok_or("bad data line")?;
@@ -351,8 +351,7 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
     Ok(JournalData {
         operation,
         epoch,
-        yml_before,
-        yml_after,
+        yml,
         data_dirs,
         records,
     })
@@ -371,8 +370,7 @@ mod tests {
             &c,
             &layout,
             "initial",
-            "aa",
-            "bb",
+            Some(("aa", "bb")),
             &[PathBuf::from("/var/lib/my data")],
         )
         .unwrap();
@@ -416,6 +414,7 @@ mod tests {
         assert_eq!(back.records, records);
         assert_eq!(back.epoch, 42);
         assert_eq!(back.data_dirs, [PathBuf::from("/var/lib/my data")]);
+        assert_eq!(back.yml, Some(("aa".into(), "bb".into())));
         assert!(back.committed());
         // A torn last line is not a record.
         let mut bytes = std::fs::read(t.path().join(".es-autoconf.journal")).unwrap();
@@ -429,6 +428,7 @@ mod tests {
             &b"es-autoconf journal 2\noperation x\nepoch 1\nyml a b\nundo generate rm ../etc/passwd 1 2\n"[..],
             b"es-autoconf journal 2\noperation x\nepoch 1\nyml a b\nundo generate rm /etc/passwd 1 2\n",
             b"es-autoconf journal 2\noperation x\nepoch zz\nyml a b\n",
+            b"es-autoconf journal 2\noperation x\nepoch 1\nbegin journal\nyml a b\n",
             b"es-autoconf journal 1\nepoch=1\n",
             b"\xff\xfe",
             b"",

@@ -200,16 +200,18 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
     let mut findings = Vec::new();
     let show = |p: &RelPath| config.abs(p).display().to_string();
     let yml = layout.yml();
-    match config.read(&yml, esac_core::layout::MAX_YML_BYTES) {
-        Ok(bytes) => {
-            if journal::sha256_hex(&bytes) != data.yml_before {
-                findings.push(format!(
-                    "[{}] was changed since the run stopped (it holds neither the text from before the run nor the run's)",
-                    show(&yml)
-                ));
+    if let Some((before, _)) = &data.yml {
+        match config.read(&yml, esac_core::layout::MAX_YML_BYTES) {
+            Ok(bytes) => {
+                if journal::sha256_hex(&bytes) != *before {
+                    findings.push(format!(
+                        "[{}] was changed since the run stopped (it holds neither the text from before the run nor the run's)",
+                        show(&yml)
+                    ));
+                }
             }
+            Err(e) => findings.push(format!("[{}] cannot be read: {e}", show(&yml))),
         }
-        Err(e) => findings.push(format!("[{}] cannot be read: {e}", show(&yml))),
     }
     for dir in &data.data_dirs {
         if let Ok(mut entries) = std::fs::read_dir(dir) {

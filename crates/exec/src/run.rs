@@ -6,7 +6,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use esac_core::plan::{Action, Existing, FileWrite, ModeRule, OwnerRule, Step};
+use esac_core::plan::{Action, Content, Existing, FileWrite, ModeRule, OwnerRule, Step};
 use esac_core::{Plan, RelPath, StepId};
 
 use crate::failpoint;
@@ -61,7 +61,8 @@ pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
             http_ca_fingerprint: run
                 .produced
                 .as_ref()
-                .map(|p| p.material.http_ca_fingerprint()),
+                .and_then(|p| p.material.as_ref())
+                .map(|m| m.http_ca_fingerprint()),
         }),
         Err((step, kind)) => {
             tracing::debug!(step = step.name(), "step failed; rolling back");
@@ -170,8 +171,13 @@ impl Runner<'_> {
                 Ok(())
             }
             Action::Produce(products) => {
-                let produced = produce::produce(self.plan, products, &self.sources, &self.config)?;
-                self.produced = Some(produced);
+                let made = produce::produce(products, &self.sources, &self.config)?;
+                let into = self.produced.get_or_insert_with(Produced::default);
+                into.material = made.material.or(into.material.take());
+                into.keystore = made.keystore.or(into.keystore.take());
+                into.password_hash = made.password_hash.or(into.password_hash.take());
+                into.transport_password = made.transport_password;
+                into.http_password = made.http_password;
                 Ok(())
             }
             Action::Backup { target, backup } => {
@@ -214,7 +220,7 @@ impl Runner<'_> {
                     .produced
                     .as_mut()
                     .ok_or(ExecErrorKind::WorkerPanicked)?;
-                produce::check_keystore(self.plan, produced)
+                produce::check_keystore(produced)
             }
             Action::WriteFile(w) => self.write(id, w, false),
             Action::Rename { from, to } => {
@@ -255,12 +261,17 @@ impl Runner<'_> {
 
     fn begin_journal(&mut self) -> StepResult {
         let plan = self.plan;
+        let yml = plan.yml().map(|y| {
+            (
+                journal::sha256_hex(y.before.as_bytes()),
+                journal::sha256_hex(y.after.as_bytes()),
+            )
+        });
         let journal = Journal::create(
             &self.config,
             &plan.layout,
             plan.operation.name(),
-            &journal::sha256_hex(plan.yml.before.as_bytes()),
-            &journal::sha256_hex(plan.yml.after.as_bytes()),
+            yml.as_ref().map(|(b, a)| (b.as_str(), a.as_str())),
             self.data_dirs,
         )
         .map_err(io_at(self.abs(&plan.layout.journal())))?;
@@ -312,23 +323,20 @@ impl Runner<'_> {
             }
             (rule, _) => self.new_owner(rule),
         };
-        if commit {
+        if let Content::Yml(y) = &w.content {
             // The file must still hold the text the plan was made from.
             let now = self
                 .config
                 .read(&w.path, esac_core::layout::MAX_YML_BYTES)
                 .map_err(io_at(self.abs(&w.path)))?;
-            if journal::sha256_hex(&now) != journal::sha256_hex(self.plan.yml.before.as_bytes()) {
+            if now != y.before.as_bytes() {
                 return Err(ExecErrorKind::Changed {
                     path: self.abs(&w.path),
                 });
             }
         }
-        let produced = self
-            .produced
-            .as_mut()
-            .ok_or(ExecErrorKind::WorkerPanicked)?;
-        let bytes = produce::bytes(&w.content, self.plan, produced, id)?;
+        let produced = self.produced.get_or_insert_with(Produced::default);
+        let bytes = produce::bytes(&w.content, produced, id)?;
 
         self.record(Record::Begin(id))?;
         self.record(Record::Temp(id, w.temp.clone()))?;
