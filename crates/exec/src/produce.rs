@@ -15,14 +15,14 @@ use esac_secret::Secret;
 use crate::fsops::ConfigDir;
 use crate::ExecErrorKind;
 
+/// A keystore opened (or created) with the key it is saved with, or why it could not be.
+pub(crate) type Opened = Result<(Keystore, DerivedKey), esac_keystore::Error>;
+
 /// What [`produce`] made.
 #[derive(Default)]
 pub(crate) struct Produced {
     pub material: Option<Material>,
-    pub keystore: Option<(
-        KeystoreEdit,
-        Result<(Keystore, DerivedKey), esac_keystore::Error>,
-    )>,
+    pub keystore: Option<(KeystoreEdit, Opened)>,
     pub password_hash: Option<Secret>,
     pub transport_password: Secret,
     pub http_password: Secret,
