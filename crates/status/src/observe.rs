@@ -109,7 +109,10 @@ pub fn observe(input: Input<'_>) -> Observed {
         block: Block::Absent,
         initial_master_nodes_source: None,
         hostname,
-        interface_addresses: esac_probe::interface_addresses(),
+        interface_addresses: match &facts {
+            Some(f) => f.interface_addresses.clone(),
+            None => esac_probe::interface_addresses(),
+        },
         node: Node {
             data_paths: Vec::new(),
             started: false,
