@@ -1170,6 +1170,34 @@ mod interop {
         );
     }
 
+    /// On a terminal, a protected keystore's passphrase is asked for (and only there: the
+    /// non-terminal runs above never read standard input).
+    #[test]
+    fn on_a_terminal_the_passphrase_is_asked_for() {
+        let home = protected();
+        let cmd = format!(
+            "'{}' status --es-home '{}'",
+            crate::ES_AUTOCONF.path().display(),
+            home.path().display()
+        );
+        let mut script = Command::new(require_tool("script"));
+        Bin::clean_env(&mut script);
+        script
+            .args(["-qec", &cmd, "/dev/null"])
+            .env("ESAC_TEST_NOW", now_env(T0 + DAY));
+        let before = home.snapshot();
+        let out = run_tool(&mut script, b"ks-passphrase\n", Duration::from_secs(60));
+        let text = String::from_utf8_lossy(&out.stdout).replace("\r\n", "\n");
+        assert!(out.status.success(), "{text}");
+        assert!(
+            text.contains("Enter password for the elasticsearch keystore : "),
+            "{text}"
+        );
+        assert!(!text.contains("keystore.locked"), "{text}");
+        assert!(text.contains("certs/http.p12#http"), "{text}");
+        assert_same_tree(&before, &home.snapshot(), "status on a terminal");
+    }
+
     /// Runs `status` inside a private mount namespace where `source` is bind-mounted on `target`
     /// (`unshare -m`, root only).
     fn status_with_bind_mount(home: &Home, source: &Path, target: &Path) -> Value {
