@@ -483,6 +483,97 @@ fn an_http_keystore_with_two_ca_key_entries_is_a_warning() {
     assert_eq!(f["details"]["non_ca_key_entries"], 1);
 }
 
+#[test]
+fn the_keystore_format_is_checked_against_the_installed_elasticsearch() {
+    let jar = |home: &Home, version: &str| {
+        let lib = home.path().join("lib");
+        let _ = std::fs::remove_dir_all(&lib);
+        std::fs::create_dir(&lib).unwrap();
+        std::fs::write(lib.join(format!("elasticsearch-{version}.jar")), b"").unwrap();
+    };
+    let now = now_env(T0 + DAY);
+    // Format 5 under 8.15: Elasticsearch upgrades it at start.
+    let home = configured();
+    jar(&home, "8.15.1");
+    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now)]);
+    s.expect("keystore.version_old", "info", 0, 0);
+    assert_eq!(s.json["elasticsearch_version"], "8.15.1");
+    jar(&home, "8.13.4");
+    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now)]);
+    s.expect_absent("keystore.version_old");
+    // Format 6 (init's default) under 8.13: that Elasticsearch cannot read it.
+    let home = configured_as(&["--key-type", "ecdsa-p256"]);
+    jar(&home, "8.13.4");
+    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now)]);
+    s.expect("keystore.version_unsupported", "critical", 78, 2);
+}
+
+#[test]
+fn a_keystore_that_is_not_a_file_cannot_be_read() {
+    let home = configured();
+    std::fs::remove_file(home.keystore()).unwrap();
+    std::fs::create_dir(home.keystore()).unwrap();
+    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    s.expect("keystore.unreadable", "unknown", 74, 3);
+    assert_eq!(
+        s.json["tls"][0]["files"][0]["state"],
+        "not_checked_keystore_locked"
+    );
+}
+
+#[test]
+fn a_bootstrap_password_in_the_keystore_is_reported() {
+    let home = configured();
+    set_keystore_value(&home, "bootstrap.password", "changeme-bootstrap");
+    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    s.expect("keystore.bootstrap_password_present", "info", 0, 0);
+    for out in [&s.text.stdout, &s.json_run.stdout, &s.nagios.stdout] {
+        assert!(!out.contains("changeme-bootstrap"));
+    }
+}
+
+#[test]
+fn a_transport_truststore_without_trusted_entries_is_critical() {
+    let home = configured();
+    let m = material(&home);
+    // A truststore that holds only the node's own key entry, as some hand-made setups do (with
+    // the password the keystore has for the truststore).
+    let pw = keystore_show(&home.config(), TLS_PASSWORD_SETTINGS[2], &[]);
+    let bytes = p12_with(
+        &[("instance", &m.transport_key, vec![m.transport.clone()])],
+        &[],
+        &pw,
+    );
+    std::fs::write(home.config().join("certs/trust.p12"), bytes).unwrap();
+    let s = status(
+        &home,
+        &[
+            "-E",
+            "xpack.security.transport.ssl.truststore.path=certs/trust.p12",
+        ],
+        &[("ESAC_TEST_NOW", &now_env(T0 + DAY))],
+    );
+    s.expect("cert.transport.no_trust_anchor", "critical", 78, 2);
+    s.expect("cert.transport.shared_leaf_anchor", "info", 78, 2);
+}
+
+#[test]
+fn san_addresses_no_interface_has_any_more_are_stale() {
+    // The certificate was made while the node published 198.51.100.7; it no longer does.
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let run = home.init_env(
+        &[FAST, &["-E", "network.publish_host=198.51.100.7"]].concat(),
+        &[("ESAC_TEST_NOW", at(T0).as_str())],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    s.expect("san.stale_entries", "info", 0, 0);
+    assert_eq!(
+        s.json["san_coverage"]["stale"],
+        serde_json::json!(["IP:198.51.100.7"])
+    );
+}
+
 /// Replaces the value of `name` in the (unprotected) keystore of `home`.
 fn set_keystore_value(home: &Home, name: &str, value: &str) {
     let path = home.keystore();

@@ -973,7 +973,7 @@ fn files(o: &Observed, acc: &mut Acc) {
             .fix(format!("chmod o-w {}", f.path.display()))
             .detail("mode", text(&mode));
         }
-        if f.role.secret() && m.mode & 0o004 != 0 {
+        if f.role.secret() && m.regular && m.mode & 0o004 != 0 {
             let sev = if unprotected {
                 Severity::Critical
             } else {
@@ -1007,11 +1007,11 @@ fn files(o: &Observed, acc: &mut Acc) {
             let expected = match f.role {
                 FileRole::CertsDir if f.path == certs_dir => Some(0o750),
                 FileRole::TlsSecret | FileRole::TlsPublic
-                    if f.path.parent() == Some(certs_dir.as_path()) =>
+                    if m.regular && f.path.parent() == Some(certs_dir.as_path()) =>
                 {
                     Some(0o660)
                 }
-                FileRole::Keystore => Some(0o660),
+                FileRole::Keystore if m.regular => Some(0o660),
                 _ => None,
             };
             if let Some(e) = expected.filter(|e| *e != m.mode) {

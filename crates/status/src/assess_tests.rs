@@ -1156,3 +1156,21 @@ fn findings_are_sorted_worst_first() {
     assert_eq!(sev, sorted);
     assert_eq!(r.findings[0].id, "cert.http.expired");
 }
+
+#[test]
+fn permission_checks_on_secrets_apply_to_regular_files_only() {
+    let mut o = healthy();
+    let ks = file_mut(&mut o, "elasticsearch.keystore");
+    ks.regular = false;
+    ks.dir = true;
+    ks.mode = 0o755;
+    let got: Vec<String> = run(&o).findings.into_iter().map(|f| f.id).collect();
+    assert!(
+        !got.iter().any(|id| id == "perm.secret_world_readable"),
+        "{got:?}"
+    );
+    assert!(
+        !got.iter().any(|id| id == "perm.unexpected_mode"),
+        "{got:?}"
+    );
+}
