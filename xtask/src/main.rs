@@ -26,7 +26,7 @@ type Result<T = ()> = std::result::Result<T, String>;
 
 /// The `interop` feature of every package that has one: its tests need the outside tools `deps`
 /// installs, and fail when one is missing. `test` and `ci` turn them all on; tidy checks this list
-/// against the manifests. Not `--all-features`: esac-pki's `compare-rsa-crate` stays off.
+/// against the manifests.
 const INTEROP_FEATURES: &[&str] = &[
     "es-autoconf/interop",
     "esac-keystore/interop",
