@@ -7,12 +7,13 @@
 //! - `keystore_cli`: `es-autoconf keystore` against `elasticsearch-keystore`'s behaviour;
 //! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
-//!   in-process node.
+//!   in-process node;
+//! - `docker`: `examples/docker/docker-entrypoint.sh` with a stand-in `bin/elasticsearch`.
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
 //! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes), `tty`
-//! (`init` under util-linux `script`), and the JDK, openssl and Python `bcrypt` checks inside
-//! `apply` and `enroll_cli`.
+//! (`init` under util-linux `script`), `ansible` (`examples/ansible/` run by ansible-core), and the
+//! JDK, openssl and Python `bcrypt` checks inside `apply` and `enroll_cli`.
 
 use esac_testkit::Bin;
 
@@ -23,11 +24,14 @@ const ES_AUTOCONF: Bin = Bin::new(env!("CARGO_BIN_EXE_es-autoconf"));
 mod apply;
 mod common;
 mod decision;
+mod docker;
 mod enroll_cli;
 mod keystore_cli;
 mod plan;
 mod version;
 
+#[cfg(feature = "interop")]
+mod ansible;
 #[cfg(feature = "interop")]
 mod jdk_openssl;
 #[cfg(feature = "interop")]

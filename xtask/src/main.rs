@@ -2,7 +2,7 @@
 //!
 //! - `demo`: lay out a fresh Elasticsearch-style home under `target/demo/` and run es-autoconf on it.
 //! - `deps`: install what the test suite needs (a JDK, openssl, Python `cryptography` and `bcrypt`,
-//!   setpriv) when missing; apt-get and pip only.
+//!   ansible-core, setpriv) when missing; apt-get and pip only.
 //! - `test`: `deps`, then `cargo test --workspace` with every package's `interop` feature on (the
 //!   tests that need those tools; a plain `cargo test` leaves them out), then `packaging-test`.
 //! - `fuzz [--seconds N] [--smoke]`: run every cargo-fuzz target for N seconds (needs a nightly
@@ -172,6 +172,10 @@ fn deps() -> Result {
     }
     if !python_has("bcrypt") {
         pip.push("bcrypt");
+    }
+    // examples/ansible/, run by tests/it/ansible.rs.
+    if !have("ansible-playbook", "--version") {
+        pip.push("ansible-core");
     }
     if !pip.is_empty() {
         run(Command::new("python3")
