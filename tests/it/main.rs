@@ -5,6 +5,7 @@
 //! - `apply`: a real `init`, its failures, interrupted runs and concurrent runs;
 //! - `version`: the keystore format follows the Elasticsearch version found under `lib/`;
 //! - `keystore_cli`: `es-autoconf keystore` against `elasticsearch-keystore`'s behaviour;
+//! - `hostile`: stale and forged journals, signals, planted links, mounts and owners;
 //! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
 //!   in-process node;
@@ -26,6 +27,7 @@ mod common;
 mod decision;
 mod docker;
 mod enroll_cli;
+mod hostile;
 mod keystore_cli;
 mod plan;
 mod version;
