@@ -378,7 +378,7 @@ fn check_artefacts(a: &Artefacts) -> Result {
 fn lintian(deb: &Path) -> Result {
     let out = exec(
         Command::new("lintian")
-            .args(["--fail-on", "error", "--display-info"])
+            .args(["--fail-on", "error", "--display-info", "--show-overrides"])
             .arg(deb),
     )?;
     eprintln!("lintian {}:\n{}{}", deb.display(), out.stdout, out.stderr);
