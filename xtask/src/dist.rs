@@ -11,8 +11,8 @@
 //! - `SHA256SUMS` of both.
 //!
 //! The man pages and completions come from `cargo run --example generate` (the clap
-//! definitions). File times are the last commit's (`SOURCE_DATE_EPOCH` when set), owners root,
-//! so two builds of one commit give the same archives. Why `dpkg-deb` and not cargo-deb:
+//! definitions). File times are `SOURCE_DATE_EPOCH` when set, else the last commit's; owners are
+//! root. Why `dpkg-deb` and not cargo-deb:
 //! docs/packaging.md.
 
 use std::path::{Path, PathBuf};
@@ -136,7 +136,7 @@ pub fn deps() -> Result {
     crate::apt_install(&apt)
 }
 
-/// The time of the last commit, else `SOURCE_DATE_EPOCH`, else 0.
+/// `SOURCE_DATE_EPOCH` when set, else the time of the last commit, else 0.
 fn source_date_epoch(root: &Path) -> u64 {
     if let Some(e) = std::env::var("SOURCE_DATE_EPOCH")
         .ok()

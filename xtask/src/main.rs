@@ -182,6 +182,10 @@ fn deps() -> Result {
             .args(["-m", "pip", "install", "-q"])
             .args(&pip))?;
     }
+    // A pyenv Python puts new commands on PATH through its shims, made by `pyenv rehash`.
+    if !have("ansible-playbook", "--version") && have("pyenv", "--version") {
+        run(Command::new("pyenv").arg("rehash"))?;
+    }
     Ok(())
 }
 
