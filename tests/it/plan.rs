@@ -290,6 +290,8 @@ fn help_snapshots() {
     for (name, args) in [
         ("help.txt", vec!["--help"]),
         ("help-init.txt", vec!["init", "--help"]),
+        ("help-renew-http.txt", vec!["renew", "http", "--help"]),
+        ("help-renew-http-ca.txt", vec!["renew", "http-ca", "--help"]),
     ] {
         let mut cmd = ES_AUTOCONF.command();
         let out = cmd.args(&args).current_dir(home.path()).output().unwrap();

@@ -92,6 +92,50 @@ pub enum Failure {
         /// Why.
         source: io::Error,
     },
+    /// `renew`: HTTP TLS is off, or its store is not the PKCS#12 layout of auto-configuration.
+    NotRenewable(String),
+    /// `renew`: the keystore (or the setting holding the store's password) is missing.
+    MissingPasswordSetting {
+        /// The setting.
+        setting: &'static str,
+        /// The keystore.
+        keystore: PathBuf,
+    },
+    /// `renew`: the store cannot be read or its password does not open it.
+    P12Unreadable {
+        /// The store.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// `renew`: the store does not hold one CA entry and one node entry, matching and chained.
+    UnexpectedKeystoreShape {
+        /// The store.
+        path: PathBuf,
+        /// What it holds.
+        why: String,
+    },
+    /// `renew`: the HTTP CA has expired or expires within a day.
+    CaExpired {
+        /// Its notAfter.
+        not_after: std::time::SystemTime,
+        /// Days left (negative once expired).
+        days_left: i64,
+    },
+    /// `renew`: the file belongs to another user; only root could keep its owner.
+    OwnerChangeRequired {
+        /// The file.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+    },
+    /// `renew http-ca --import-ca-cert`: not a certificate for this node's CA key.
+    CaKeyMismatch {
+        /// The file given.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
 }
 
 /// The exit status Elasticsearch's tools give a keystore error: decryption failures are
@@ -169,6 +213,12 @@ impl Failure {
             Failure::Random(_) => EsExit::CodeError,
             Failure::HttpCa { exit, .. } => *exit,
             Failure::Io { .. } => EsExit::IoError,
+            Failure::NotRenewable(_)
+            | Failure::MissingPasswordSetting { .. }
+            | Failure::UnexpectedKeystoreShape { .. }
+            | Failure::CaExpired { .. }
+            | Failure::OwnerChangeRequired { .. } => EsExit::Config,
+            Failure::P12Unreadable { .. } | Failure::CaKeyMismatch { .. } => EsExit::DataError,
             Failure::Exec { error, reconfigure } => match (&error.kind, error.step) {
                 (_, StepId::Journal | StepId::StagingDir) => EsExit::CantCreate,
                 (ExecErrorKind::OwnerMismatch { .. }, _) => EsExit::Config,
@@ -177,9 +227,13 @@ impl Failure {
                 // Elasticsearch's reconfigure-node wraps every keystore error as an I/O error.
                 (ExecErrorKind::Keystore(_), _) if *reconfigure => EsExit::IoError,
                 (ExecErrorKind::Keystore(e), _) => keystore_exit(e),
-                (ExecErrorKind::Generate(_) | ExecErrorKind::WorkerPanicked, _) => {
-                    EsExit::CodeError
-                }
+                (
+                    ExecErrorKind::Generate(_)
+                    | ExecErrorKind::WorkerPanicked
+                    | ExecErrorKind::Verify(_)
+                    | ExecErrorKind::MissingInput(_),
+                    _,
+                ) => EsExit::CodeError,
                 (ExecErrorKind::Interrupted { .. }, _) => EsExit::TempFailure,
                 _ => EsExit::IoError,
             },
@@ -216,6 +270,13 @@ impl Failure {
             Failure::Random(_) => Reason::GenerationFailed,
             Failure::HttpCa { .. } => Reason::TokenCreationFailed,
             Failure::Io { .. } => Reason::IoFailed,
+            Failure::NotRenewable(_) => Reason::NotRenewable,
+            Failure::MissingPasswordSetting { .. } => Reason::MissingPasswordSetting,
+            Failure::P12Unreadable { .. } => Reason::P12Unreadable,
+            Failure::UnexpectedKeystoreShape { .. } => Reason::UnexpectedKeystoreShape,
+            Failure::CaExpired { .. } => Reason::CaExpired,
+            Failure::OwnerChangeRequired { .. } => Reason::OwnerChangeRequired,
+            Failure::CaKeyMismatch { .. } => Reason::CaKeyMismatch,
             Failure::Exec { error, .. } => match (&error.kind, error.step) {
                 (ExecErrorKind::Interrupted { .. }, _) => Reason::Interrupted,
                 (_, StepId::Journal | StepId::StagingDir) => Reason::CantCreateDirectory,
@@ -224,7 +285,10 @@ impl Failure {
                 (ExecErrorKind::KeystoreMissingSetting(_), _) => Reason::KeystoreSettingMissing,
                 (ExecErrorKind::Keystore(_), _) => Reason::KeystoreUnusable,
                 (ExecErrorKind::Generate(_), _) => Reason::GenerationFailed,
-                (ExecErrorKind::WorkerPanicked, _) => Reason::InternalError,
+                (ExecErrorKind::WorkerPanicked | ExecErrorKind::MissingInput(_), _) => {
+                    Reason::InternalError
+                }
+                (ExecErrorKind::Verify(_), _) => Reason::VerificationFailed,
                 _ => Reason::IoFailed,
             },
         }
@@ -270,6 +334,33 @@ impl Failure {
             Failure::Random(e) => e.to_string(),
             Failure::HttpCa { message, .. } => message.clone(),
             Failure::Io { what, source } => format!("{what}: {source}"),
+            Failure::NotRenewable(why) => why.clone(),
+            Failure::MissingPasswordSetting { setting, keystore } => format!(
+                "[{}] does not hold {setting}, the password of the HTTP store: this node's HTTP TLS was not set up by auto-configuration",
+                keystore.display()
+            ),
+            Failure::P12Unreadable { path, why } => {
+                format!("cannot open [{}]: {why}", path.display())
+            }
+            Failure::UnexpectedKeystoreShape { path, why } => format!(
+                "[{}] is not the HTTP store renew works on: {why}",
+                path.display()
+            ),
+            Failure::CaExpired {
+                not_after,
+                days_left,
+            } => format!(
+                "the HTTP CA certificate expires {} ({days_left} days left): a certificate under it would be rejected by OpenSSL and Go clients; renew the HTTP CA first: es-autoconf renew http-ca",
+                esac_certspec::Utc(*not_after).rfc3339()
+            ),
+            Failure::OwnerChangeRequired { path, owner } => format!(
+                "[{}] belongs to uid {owner}, not to this user: run es-autoconf as that user, or as root (which keeps the owner)",
+                path.display()
+            ),
+            Failure::CaKeyMismatch { path, why } => format!(
+                "[{}] cannot replace this node's HTTP CA certificate: {why}",
+                path.display()
+            ),
             Failure::Exec { error, reconfigure } => {
                 let mut m = exec_message(error, *reconfigure);
                 if let Some(undo) = &error.rollback {

@@ -358,6 +358,7 @@ fn configure(
         elastic_password: elastic_password.clone(),
         received: enrolled.as_ref().map(|r| r.received.clone()),
         data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
+        renewal: None,
     };
     let executed = match esac_exec::execute(&plan, inputs) {
         Ok(e) => e,

@@ -18,6 +18,7 @@ mod failure;
 pub mod init;
 pub mod keystore;
 mod paths;
+pub mod renew;
 pub mod runtime;
 pub mod token;
 

@@ -23,6 +23,7 @@ pub mod plan;
 pub mod planner;
 pub mod reason;
 pub mod render;
+pub mod renew;
 pub mod yml;
 
 pub use decide::{decide, decide_reconfigure, Decision, Level, Mode, Skip};

@@ -636,7 +636,7 @@ fn reason_codes_are_unique() {
         assert!(r
             .as_str()
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b == b'_'));
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
     }
 }
 
