@@ -236,6 +236,12 @@ pub fn renew(
         env: &env::lookup,
     })
     .map_err(Failure::Probe)?;
+    let journal = paths.config_dir.join(esac_core::layout::JOURNAL);
+    if req.dry_run && std::fs::symlink_metadata(journal).is_ok() {
+        console.note(
+            "an interrupted es-autoconf run left a journal; a real run will first finish or undo it",
+        );
+    }
     let store_path = check_layout(&facts)?;
     let now = runtime::now();
     let (password, store) = read_store(&paths.config_dir, &store_path)?;
