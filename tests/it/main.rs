@@ -13,7 +13,9 @@
 //!   and faults at every step of their plans.
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
-//! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes), `tty`
+//! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes),
+//! `renew_interop` (a model of Elasticsearch's reload rule serves the renewed store; openssl and
+//! the JDK accept old and new leaves under a re-issued CA), `tty`
 //! (`init` under util-linux `script`), and the JDK, openssl and Python `bcrypt` checks inside
 //! `apply` and `enroll_cli`.
 
@@ -35,5 +37,7 @@ mod version;
 
 #[cfg(feature = "interop")]
 mod jdk_openssl;
+#[cfg(feature = "interop")]
+mod renew_interop;
 #[cfg(feature = "interop")]
 mod tty;
