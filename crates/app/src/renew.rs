@@ -385,6 +385,7 @@ pub fn renew(
         elastic_password: None,
         received: None,
         data_dirs: Vec::new(),
+        progress: &|line| console.progress(line),
         renewal: Some(esac_exec::Renewal { password, store }),
     };
     let executed = esac_exec::execute(&plan, inputs).map_err(|error| Failure::Exec {
