@@ -52,6 +52,16 @@ pub(crate) struct Sources<'a> {
 
 /// What the slow part of `products` is, for a progress line: key generation.
 pub(crate) fn describe(products: &[Product]) -> Option<String> {
+    let renewed_key = products.iter().find_map(|p| match p {
+        Product::HttpStore(e) => match e.leaf.as_ref().map(|l| l.key) {
+            Some(RenewKey::New(kt)) => Some(kt),
+            _ => None,
+        },
+        _ => None,
+    });
+    if let Some(kt) = renewed_key {
+        return Some(format!("Generating 1 {kt} key and certificate..."));
+    }
     let certs = products.iter().find_map(|p| match p {
         Product::Certificates(c) => Some(c),
         _ => None,
