@@ -66,6 +66,48 @@ pub enum Command {
     /// Renew the HTTP certificate, or re-issue the HTTP CA certificate with the same key
     #[command(subcommand)]
     Renew(RenewCommand),
+    /// Remove bootstrap-only settings once the cluster has formed (and, optionally, the
+    /// install-time password hash and leftovers holding private keys)
+    Finalize(FinalizeArgs),
+}
+
+/// Arguments of `es-autoconf finalize`.
+#[derive(Debug, Args, Clone)]
+pub struct FinalizeArgs {
+    /// Set an Elasticsearch setting, as `bin/elasticsearch -E KEY=VALUE`
+    #[arg(short = 'E', value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+
+    /// Decide and print the plan; write nothing at all
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also remove autoconfiguration.password_hash from the keystore
+    #[arg(long)]
+    pub remove_password_hash: bool,
+
+    /// Also delete leftovers of earlier runs that hold private keys (certs.<n>.orig,
+    /// certs.<n>.tmp, elasticsearch.keystore.<n>.orig, certs/http.p12.<n>.orig,
+    /// certs/http_ca.crt.<n>.orig)
+    #[arg(long)]
+    pub clean_backups: bool,
+
+    /// The cluster has formed, whatever path.data says (or cannot say)
+    #[arg(long)]
+    pub assume_formed: bool,
+
+    /// Replace cluster.initial_master_nodes by discovery.seed_hosts with these transport
+    /// addresses (comma-separated), as Elasticsearch writes it for an enrolled node
+    #[arg(long, value_name = "HOST[:PORT],...", value_parser = seed_hosts_parser)]
+    pub seed_hosts: Option<SeedHosts>,
+}
+
+/// `--seed-hosts`, split and checked.
+#[derive(Debug, Clone)]
+pub struct SeedHosts(pub Vec<String>);
+
+fn seed_hosts_parser(v: &str) -> Result<SeedHosts, String> {
+    esac_app::finalize::parse_seed_hosts(v).map(SeedHosts)
 }
 
 /// `es-autoconf renew ...`

@@ -316,7 +316,7 @@ impl PlanDoc {
                 .map(|(p, w)| FileDoc {
                     path: l.abs(&p),
                     mode: mode_number(w.mode),
-                    content: w.content.describe(),
+                    content: plan.describe_content(&w.content),
                 })
                 .collect(),
             certificates: plan
@@ -579,6 +579,153 @@ impl RenewDoc {
             },
             summary: summary.to_vec(),
             plan,
+            notes,
+        }
+    }
+}
+
+/// `cluster` of a `finalize` document.
+#[derive(Debug, Serialize)]
+pub struct ClusterDoc {
+    formed: bool,
+    evidence: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster_uuid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unknown_because: Option<String>,
+    assumed: bool,
+}
+
+/// One action of a `finalize` document.
+#[derive(Debug, Serialize)]
+pub struct ActionDoc {
+    action: &'static str,
+    result: &'static str,
+    reason: ReasonDoc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removed_lines: Vec<LineDoc>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    added_lines: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removed: Vec<PathBuf>,
+}
+
+/// The document of `finalize` (lifecycle spec §4.3).
+#[derive(Debug, Serialize)]
+pub struct FinalizeDoc {
+    version: u32,
+    command: &'static str,
+    decision: &'static str,
+    dry_run: bool,
+    exit_code: u8,
+    reason: ReasonDoc,
+    config_dir: PathBuf,
+    cluster: ClusterDoc,
+    actions: Vec<ActionDoc>,
+    summary: Vec<String>,
+    plan: Option<PlanDoc>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+impl FinalizeDoc {
+    /// The document of a `finalize` outcome.
+    pub fn of(
+        o: &esac_app::finalize::FinalizeOutcome,
+        paths: &Paths,
+        dry_run: bool,
+        notes: Vec<String>,
+        summary: &[String],
+    ) -> Self {
+        use esac_core::finalize::{ActionResult, Formation};
+        let f = &o.finalization;
+        let reason = f.reason();
+        let actions = f
+            .actions
+            .iter()
+            .map(|a| {
+                let (result, code) = match &a.result {
+                    ActionResult::Applied => ("applied", Reason::Removed),
+                    ActionResult::NothingToDo => ("nothing_to_do", Reason::NothingToDo),
+                    ActionResult::Refused(r) => ("refused", *r),
+                };
+                ActionDoc {
+                    action: a.action.name(),
+                    result,
+                    reason: ReasonDoc {
+                        code: code.as_str(),
+                        message: a.message.clone(),
+                    },
+                    mode: a.removal.as_ref().map(|r| r.mode.name()),
+                    file: a
+                        .removal
+                        .as_ref()
+                        .map(|_| paths.config_dir.join("elasticsearch.yml")),
+                    removed_lines: a
+                        .removal
+                        .iter()
+                        .flat_map(|r| &r.removed)
+                        .map(|(line, text)| LineDoc {
+                            line: *line,
+                            text: text.clone(),
+                        })
+                        .collect(),
+                    added_lines: a
+                        .removal
+                        .as_ref()
+                        .map(|r| r.added.clone())
+                        .unwrap_or_default(),
+                    removed: a
+                        .paths
+                        .iter()
+                        .map(|p| paths.config_dir.join(p.as_str()))
+                        .collect(),
+                }
+            })
+            .collect();
+        FinalizeDoc {
+            version: 1,
+            command: "finalize",
+            decision: match o.exit().code() {
+                0 => "finalize",
+                80 => "skip",
+                _ => "refuse",
+            },
+            dry_run,
+            exit_code: o.exit().code(),
+            reason: ReasonDoc {
+                code: reason.as_str(),
+                message: f
+                    .actions
+                    .iter()
+                    .find(|a| matches!(a.result, ActionResult::Refused(_)))
+                    .map(|a| a.message.clone())
+                    .unwrap_or_else(|| match reason {
+                        Reason::Finalized => "at least one action applies, none was refused".into(),
+                        _ => "no action applies".into(),
+                    }),
+            },
+            config_dir: paths.config_dir.clone(),
+            cluster: ClusterDoc {
+                formed: o.formation.formed(),
+                evidence: o.formation.evidence(),
+                cluster_uuid: match &o.formation {
+                    Formation::Committed { cluster_uuid } => cluster_uuid.clone(),
+                    _ => None,
+                },
+                unknown_because: match &o.formation {
+                    Formation::Unknown(why) => Some(why.clone()),
+                    _ => None,
+                },
+                assumed: o.assumed,
+            },
+            actions,
+            summary: summary.to_vec(),
+            plan: f.plan.as_ref().map(PlanDoc::of),
             notes,
         }
     }

@@ -262,3 +262,68 @@ pub fn renew_summary(r: &esac_app::renew::RenewReport, done: bool) -> Vec<String
     }
     out
 }
+
+/// The lines that report each `finalize` action (the same in text and JSON `summary`).
+pub fn finalize_lines(o: &esac_app::finalize::FinalizeOutcome) -> Vec<String> {
+    use esac_core::finalize::ActionResult;
+    let mut out = Vec::new();
+    for a in &o.finalization.actions {
+        let result = match &a.result {
+            ActionResult::Applied => "applied".to_owned(),
+            ActionResult::NothingToDo => "nothing to do".to_owned(),
+            ActionResult::Refused(r) => format!("refused ({r})"),
+        };
+        out.push(format!("{}: {result}: {}", a.action.name(), a.message));
+        if let Some(r) = &a.removal {
+            for (n, line) in &r.removed {
+                out.push(format!("  -{n}: {line}"));
+            }
+            for line in &r.added {
+                out.push(format!("  +   {line}"));
+            }
+        }
+        for p in &a.paths {
+            out.push(format!("  {p}"));
+        }
+    }
+    out
+}
+
+/// Prints a `finalize` outcome and returns the exit status: the dry-run plan on stdout, the
+/// report of each action on stderr; under `--format json`, the document.
+pub fn finalize_outcome(
+    paths: &Paths,
+    dry_run: bool,
+    o: &esac_app::finalize::FinalizeOutcome,
+    printer: &Printer,
+) -> u8 {
+    let exit = o.exit().code();
+    let mut notes = printer.notes();
+    if dry_run {
+        notes.insert(0, "dry run: nothing was written".into());
+    }
+    notes.extend(o.finalization.notes.iter().cloned());
+    let lines = finalize_lines(o);
+    if printer.format == Format::Json {
+        printer.json(&crate::json::FinalizeDoc::of(
+            o, paths, dry_run, notes, &lines,
+        ));
+        return exit;
+    }
+    if let (true, Some(plan)) = (dry_run, &o.finalization.plan) {
+        let mut text = format!(
+            "Decision: finalize (exit {exit})\nDry run: nothing was written.\n\n{}\n",
+            plan_text(plan)
+        );
+        for l in &lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        printer.out(&text);
+        return exit;
+    }
+    for l in lines.iter().chain(&o.finalization.notes) {
+        printer.info(l);
+    }
+    exit
+}

@@ -1,6 +1,7 @@
 //! One function per command: resolve the paths, call the application layer, print the outcome
 //! or the failure. Each returns the process exit status.
 
+mod finalize;
 mod init;
 mod keystore;
 mod renew;
@@ -28,6 +29,7 @@ pub fn run(cli: &Cli, printer: &Printer) -> u8 {
         Command::Keystore(c) => keystore::run(&paths, c, printer),
         Command::EnrollmentToken(a) => token::run(&paths, a, printer),
         Command::Renew(c) => renew::run(&paths, c, printer),
+        Command::Finalize(a) => finalize::run(&paths, a, printer),
     };
     match result {
         Ok(code) => code,
@@ -46,5 +48,6 @@ fn command_name(c: &Command) -> &'static str {
         Command::EnrollmentToken(_) => "enrollment-token",
         Command::Renew(crate::cli::RenewCommand::Http(_)) => "renew http",
         Command::Renew(crate::cli::RenewCommand::HttpCa(_)) => "renew http-ca",
+        Command::Finalize(_) => "finalize",
     }
 }

@@ -10,7 +10,9 @@
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
 //!   in-process node;
 //! - `renew`: `renew http` and `renew http-ca` on nodes configured in the past, their refusals,
-//!   and faults at every step of their plans.
+//!   and faults at every step of their plans;
+//! - `finalize`: the bootstrap setting, the password hash and leftovers removed from formed
+//!   nodes, byte for byte, and the refusals.
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
 //! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes),
@@ -29,6 +31,7 @@ mod apply;
 mod common;
 mod decision;
 mod enroll_cli;
+mod finalize;
 mod hostile;
 mod keystore_cli;
 mod plan;

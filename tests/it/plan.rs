@@ -296,6 +296,7 @@ fn help_snapshots() {
         ("help-init.txt", vec!["init", "--help"]),
         ("help-renew-http.txt", vec!["renew", "http", "--help"]),
         ("help-renew-http-ca.txt", vec!["renew", "http-ca", "--help"]),
+        ("help-finalize.txt", vec!["finalize", "--help"]),
     ] {
         let mut cmd = ES_AUTOCONF.command();
         let out = cmd.args(&args).current_dir(home.path()).output().unwrap();

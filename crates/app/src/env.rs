@@ -15,6 +15,16 @@ pub const ESAC_TEST_NOW: &str = "ESAC_TEST_NOW";
 /// Debug builds only: a step at which to fail or abort (see `esac-exec`'s failpoints).
 pub const ESAC_FAILPOINT: &str = "ESAC_FAILPOINT";
 
+/// Set by Elasticsearch's Docker image, whose entrypoint turns settings-like variables into
+/// `-E` options.
+pub const ELASTIC_CONTAINER: &str = "ELASTIC_CONTAINER";
+/// The variables through which the Docker image sets `cluster.initial_master_nodes` (Elastic's
+/// compose file uses the first).
+pub const INITIAL_MASTER_NODES_VARS: [&str; 2] = [
+    "cluster.initial_master_nodes",
+    "ES_SETTING_CLUSTER_INITIAL__MASTER__NODES",
+];
+
 /// Looks up a variable (the one place that reads the environment for settings placeholders).
 pub fn lookup(name: &str) -> Option<String> {
     std::env::var(name).ok()

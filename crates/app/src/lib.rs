@@ -15,6 +15,7 @@
 mod console;
 pub mod env;
 mod failure;
+pub mod finalize;
 pub mod init;
 pub mod keystore;
 mod paths;

@@ -17,6 +17,7 @@
 pub mod decide;
 pub mod exit;
 pub mod facts;
+pub mod finalize;
 pub mod layout;
 pub mod messages;
 pub mod plan;

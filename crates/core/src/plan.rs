@@ -580,6 +580,17 @@ impl Plan {
         })
     }
 
+    /// What a written file holds, in the plan's words: [`Content::describe`], except for a
+    /// keystore that only loses settings.
+    pub fn describe_content(&self, content: &Content) -> &'static str {
+        match (content, self.keystore()) {
+            (Content::Keystore, Some(k)) if k.add.is_empty() => {
+                "elasticsearch.keystore without the settings removed below"
+            }
+            _ => content.describe(),
+        }
+    }
+
     /// The HTTP store change, when the plan rebuilds `http.p12`.
     pub fn http_store(&self) -> Option<&HttpStoreEdit> {
         self.products().find_map(|p| match p {

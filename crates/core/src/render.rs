@@ -46,7 +46,7 @@ fn undo_text(plan: &Plan, undo: &Undo) -> String {
 }
 
 fn write_text(plan: &Plan, verb: &str, w: &FileWrite) -> String {
-    let what = w.content.describe();
+    let what = plan.describe_content(&w.content);
     let replace = match w.existing {
         Existing::Absent => "",
         Existing::Replaced => ", replaced atomically",
@@ -171,7 +171,7 @@ pub fn plan_text(plan: &Plan) -> String {
             "  {}  {}  ({})",
             plan.layout.abs(&path).display(),
             mode_text(w.mode),
-            w.content.describe()
+            plan.describe_content(&w.content)
         );
     }
 
