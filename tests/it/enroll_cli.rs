@@ -65,14 +65,14 @@ fn material_of(config: &Path) -> esac_pki::Material {
     esac_pki::generate_enrolled(&plan, &received, &key_pool(), now).unwrap()
 }
 
-fn node_a() -> Home {
+pub(crate) fn node_a() -> Home {
     let a = ES_AUTOCONF.home(STOCK_YML);
     let run = a.init(&[]);
     assert_eq!(run.code, 0, "{run:?}");
     a
 }
 
-fn server(a: &Home, failure: Failure) -> TestServer {
+pub(crate) fn server(a: &Home, failure: Failure) -> TestServer {
     let opts = ServerOptions {
         failure,
         nodes_addresses: vec!["127.0.0.1:9300".into()],
@@ -81,11 +81,11 @@ fn server(a: &Home, failure: Failure) -> TestServer {
     TestServer::start(&material_of(&a.config()), opts).unwrap()
 }
 
-fn token_string(t: &EnrollmentToken) -> String {
+pub(crate) fn token_string(t: &EnrollmentToken) -> String {
     t.encode().expose_str().unwrap().to_owned()
 }
 
-fn enroll(b: &Home, token: &str) -> Run {
+pub(crate) fn enroll(b: &Home, token: &str) -> Run {
     b.init(&["--key-type", "ecdsa-p256", "--enrollment-token", token])
 }
 

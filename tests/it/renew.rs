@@ -756,3 +756,197 @@ fn a_bind_mounted_store_is_rewritten_in_place() {
     );
     assert_eq!(leftovers(&home.config()), Vec::<String>::new());
 }
+
+/// Runs `renew` as if it were `days_ago` days ago (the run's clock), and expects success.
+pub fn renew_at(home: &Home, days_ago: u64, args: &[&str]) {
+    let then = (now() - days_ago * DAY).to_string();
+    let run = renew(home, args, &[("ESAC_TEST_NOW", &then)]);
+    assert_eq!(run.code, 0, "{args:?}: {run:?}");
+}
+
+/// Configured 1010 days ago, the HTTP certificate renewed at day 700 (capped at the CA's
+/// expiry): the CA has 85 days left and is due, the node's certificate is not.
+fn node_with_ca_due() -> Home {
+    let home = node(1010);
+    renew_at(&home, 310, &["http"]);
+    home
+}
+
+fn raw_extensions(der: &[u8]) -> Vec<(Vec<u8>, bool, Vec<u8>)> {
+    use x509_parser::prelude::FromDer;
+    let (_, c) = x509_parser::certificate::X509Certificate::from_der(der).unwrap();
+    c.extensions()
+        .iter()
+        .map(|e| (e.oid.as_bytes().to_vec(), e.critical, e.value.to_vec()))
+        .collect()
+}
+
+#[test]
+fn renew_http_ca_reissues_the_ca_with_the_same_key() {
+    let home = node_with_ca_due();
+    let config = home.config();
+    let old = store(&config);
+    let old_ca = cert(old.ca.cert_der());
+    let before = home.stable_snapshot();
+
+    let run = renew(&home, &["http-ca", "--format", "json"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut files = changed(&before, &home.stable_snapshot());
+    files.sort();
+    assert_eq!(files, ["config/certs/http.p12", "config/certs/http_ca.crt"]);
+    assert_eq!(leftovers(&config), Vec::<String>::new());
+    let new = store(&config);
+    let new_ca = cert(new.ca.cert_der());
+    assert_eq!(new_ca.subject_der, old_ca.subject_der);
+    assert_eq!(new_ca.spki_sha256, old_ca.spki_sha256, "the same key");
+    assert_eq!(
+        raw_extensions(new.ca.cert_der()),
+        raw_extensions(old.ca.cert_der()),
+        "the same extensions, SKI included"
+    );
+    assert_ne!(new_ca.serial, old_ca.serial);
+    assert_eq!(
+        new_ca
+            .not_after
+            .duration_since(new_ca.not_before)
+            .unwrap()
+            .as_secs(),
+        1095 * DAY
+    );
+    assert_eq!(
+        new.ca.key().pkcs8_der().expose(),
+        old.ca.key().pkcs8_der().expose()
+    );
+    // The node's certificate is kept, now chained to the new CA, and verifies under it.
+    assert_eq!(new.leaf.cert_der(), old.leaf.cert_der());
+    assert_eq!(
+        new.leaf_chain,
+        [old.leaf.cert_der().to_vec(), new.ca.cert_der().to_vec()]
+    );
+    assert!(esac_pki::signed_by(old.leaf.cert_der(), new.ca.cert_der()).unwrap());
+    let crt = std::fs::read(config.join("certs/http_ca.crt")).unwrap();
+    assert_eq!(
+        crt,
+        esac_pki::pem::encode("CERTIFICATE", new.ca.cert_der()).as_bytes()
+    );
+    let doc = json(&run);
+    assert_eq!(doc["command"], "renew http-ca");
+    assert_eq!(doc["ca"]["sha256"], old_ca.sha256);
+    assert_eq!(doc["ca_after"]["sha256"], new_ca.sha256);
+    assert_eq!(
+        doc["after"],
+        serde_json::Value::Null,
+        "the leaf was not renewed"
+    );
+    let summary = doc["summary"].to_string();
+    for s in [
+        "ca_trusted_fingerprint",
+        new_ca.sha256.as_str(),
+        "--import-ca-cert",
+        "certificateAuthorities",
+    ] {
+        assert!(summary.contains(s), "{s}: {summary}");
+    }
+
+    let again = renew(&home, &["http-ca"], &[]);
+    assert_eq!(again.code, 80, "{again:?}");
+
+    // --with-leaf: the node's certificate too, under the new CA.
+    let run = renew(&home, &["http-ca", "--force", "--with-leaf"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr
+            .contains("HTTP CA certificate SHA-256 fingerprint after:"),
+        "{run:?}"
+    );
+    let last = store(&config);
+    assert_ne!(last.leaf.cert_der(), new.leaf.cert_der());
+    assert!(esac_pki::signed_by(last.leaf.cert_der(), last.ca.cert_der()).unwrap());
+}
+
+#[test]
+fn a_second_node_installs_the_reissued_ca() {
+    use crate::enroll_cli::{enroll, node_a, server, token_string};
+    use esac_enroll::testserver::Failure;
+    let a = node_a();
+    let b = {
+        let srv = server(&a, Failure::None);
+        let b = ES_AUTOCONF.home(STOCK_YML);
+        let run = enroll(&b, &token_string(&srv.token()));
+        assert_eq!(run.code, 0, "{run:?}");
+        b
+    };
+    let run = renew(&a, &["http-ca", "--force"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let a_crt = a.config().join("certs/http_ca.crt");
+    let b_leaf = store(&b.config()).leaf.cert_der().to_vec();
+    let before = b.stable_snapshot();
+
+    let run = renew(
+        &b,
+        &["http-ca", "--import-ca-cert", a_crt.to_str().unwrap()],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let mut files = changed(&before, &b.stable_snapshot());
+    files.sort();
+    assert_eq!(files, ["config/certs/http.p12", "config/certs/http_ca.crt"]);
+    assert_eq!(
+        std::fs::read(b.config().join("certs/http_ca.crt")).unwrap(),
+        std::fs::read(&a_crt).unwrap(),
+        "the same CA certificate, so the same fingerprint"
+    );
+    let s = store(&b.config());
+    assert_eq!(s.ca.cert_der(), store(&a.config()).ca.cert_der());
+    assert_eq!(
+        s.leaf.cert_der(),
+        b_leaf.as_slice(),
+        "B's own certificate is kept"
+    );
+    assert!(esac_pki::signed_by(&b_leaf, s.ca.cert_der()).unwrap());
+
+    let run = renew(
+        &b,
+        &[
+            "http-ca",
+            "--import-ca-cert",
+            a_crt.to_str().unwrap(),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 80, "{run:?}");
+    assert_eq!(json(&run)["reason"]["code"], "ca_already_installed");
+
+    // A CA of another cluster, or a file with two certificates: refused, nothing changes.
+    let foreign = node(0);
+    let two = b.path().join("two.pem");
+    let mut both = std::fs::read(&a_crt).unwrap();
+    both.extend(std::fs::read(foreign.config().join("certs/http_ca.crt")).unwrap());
+    std::fs::write(&two, both).unwrap();
+    let foreign_crt = foreign.config().join("certs/http_ca.crt");
+    for file in [foreign_crt.as_path(), two.as_path()] {
+        let before = b.stable_snapshot();
+        let run = renew(
+            &b,
+            &[
+                "http-ca",
+                "--import-ca-cert",
+                file.to_str().unwrap(),
+                "--format",
+                "json",
+            ],
+            &[],
+        );
+        assert_eq!(run.code, 65, "{run:?}");
+        assert_eq!(json(&run)["reason"]["code"], "ca_key_mismatch");
+        assert_same_tree(&before, &b.stable_snapshot(), "foreign CA");
+    }
+}
+
+#[test]
+fn renew_http_ca_failing_or_killed_at_every_step() {
+    // The node's certificate expired long ago: it is renewed in the same transaction.
+    faults_at_every_step(1010, &["http-ca"]);
+}

@@ -19,7 +19,7 @@ use esac_testkit::tools::{require_tool, run_tool, success, text};
 use esac_testkit::Home;
 
 use crate::common::keystore_show;
-use crate::renew::{node, renew, store};
+use crate::renew::{node, renew, renew_at, store};
 
 const LIMIT: Duration = Duration::from_secs(300);
 const HTTP_PASSWORD: &str = "xpack.security.http.ssl.keystore.secure_password";
@@ -238,18 +238,6 @@ fn write_pem(dir: &Path, name: &str, der: &[u8]) -> PathBuf {
     let p = dir.join(name);
     std::fs::write(&p, esac_pki::pem::encode("CERTIFICATE", der)).unwrap();
     p
-}
-
-/// Runs `renew` at a given time (seconds before now).
-fn renew_at(home: &Home, days_ago: u64, args: &[&str]) {
-    let then = (std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs()
-        - days_ago * 86_400)
-        .to_string();
-    let run = renew(home, args, &[("ESAC_TEST_NOW", &then)]);
-    assert_eq!(run.code, 0, "{args:?}: {run:?}");
 }
 
 #[test]

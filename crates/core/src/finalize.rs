@@ -959,7 +959,10 @@ mod tests {
     #[test]
     fn discovery_check_models_elasticsearch() {
         /// Settings, and the `setting: value` that fails the check.
-        type Row = (&'static [(&'static str, &'static str)], Option<&'static str>);
+        type Row = (
+            &'static [(&'static str, &'static str)],
+            Option<&'static str>,
+        );
         let rows: &[Row] = &[
             (&[], None),
             (&[("transport.host", "127.0.0.1")], None),
