@@ -16,7 +16,6 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::{Duration, Instant};
 
 use esac_testkit::tools::{require_tool, run_tool, success, text};
-use esac_testkit::Home;
 
 use crate::common::keystore_show;
 use crate::renew::{node, renew, renew_at, store};
