@@ -197,6 +197,9 @@ fn every_command_prints_one_json_document_on_failure() {
             64,
             "usage",
         ),
+        (&["renew", "http"], 78, "not_renewable"),
+        (&["renew", "http-ca", "-E", "novalue"], 64, "usage"),
+        (&["finalize", "-E", "novalue"], 64, "usage"),
     ];
     for (args, code, reason) in cases {
         let mut all = vec!["--format", "json"];

@@ -950,3 +950,40 @@ fn renew_http_ca_failing_or_killed_at_every_step() {
     // The node's certificate expired long ago: it is renewed in the same transaction.
     faults_at_every_step(1010, &["http-ca"]);
 }
+
+/// Real SIGKILLs spread over a renewal's duration (the process is this test's child): the store
+/// is the old one or a complete new one, and the next run finishes or undoes what was begun.
+#[test]
+fn real_sigkills_during_a_renewal_are_recovered() {
+    let probe = node(710);
+    let t = std::time::Instant::now();
+    assert_eq!(renew(&probe, &["http"], &[]).code, 0);
+    let took = t.elapsed().as_micros() as u64;
+    for i in 0..12u64 {
+        let home = node(710);
+        let config = home.config();
+        let old = std::fs::read(config.join("certs/http.p12")).unwrap();
+        let mut cmd = ES_AUTOCONF.command();
+        cmd.args(["renew", "http", "--es-home"])
+            .arg(home.path())
+            .env("ESAC_TEST_KEY_POOL", key_pool_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null());
+        let mut child = cmd.spawn().unwrap();
+        std::thread::sleep(std::time::Duration::from_micros(took * i / 10));
+        let _ = child.kill();
+        let _ = child.wait();
+        let now = std::fs::read(config.join("certs/http.p12")).unwrap();
+        if now != old {
+            let s = store(&config);
+            assert!(esac_pki::signed_by(s.leaf.cert_der(), s.ca.cert_der()).unwrap());
+        }
+        let next = renew(&home, &["http", "--within", "0"], &[]);
+        assert!(next.code == 0 || next.code == 80, "kill {i}: {next:?}");
+        assert!(!config.join(".es-autoconf.journal").exists(), "kill {i}");
+        assert_eq!(leftovers(&config), Vec::<String>::new(), "kill {i}");
+        let s = store(&config);
+        assert!(esac_pki::signed_by(s.leaf.cert_der(), s.ca.cert_der()).unwrap());
+    }
+}
