@@ -16,7 +16,7 @@
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
 //! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes),
-//! `renew_interop` (a model of Elasticsearch's reload rule serves the renewed store; openssl and
+//! `finalize_interop` (formation evidence written by Lucene itself), `renew_interop` (a model of Elasticsearch's reload rule serves the renewed store; openssl and
 //! the JDK accept old and new leaves under a re-issued CA), `tty`
 //! (`init` under util-linux `script`), and the JDK, openssl and Python `bcrypt` checks inside
 //! `apply` and `enroll_cli`.
@@ -38,6 +38,8 @@ mod plan;
 mod renew;
 mod version;
 
+#[cfg(feature = "interop")]
+mod finalize_interop;
 #[cfg(feature = "interop")]
 mod jdk_openssl;
 #[cfg(feature = "interop")]
