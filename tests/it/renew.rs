@@ -905,12 +905,15 @@ fn a_second_node_installs_the_reissued_ca() {
     );
     assert!(esac_pki::signed_by(&b_leaf, s.ca.cert_der()).unwrap());
 
+    // The same certificate as DER: already installed.
+    let der = b.path().join("ca.der");
+    std::fs::write(&der, store(&a.config()).ca.cert_der()).unwrap();
     let run = renew(
         &b,
         &[
             "http-ca",
             "--import-ca-cert",
-            a_crt.to_str().unwrap(),
+            der.to_str().unwrap(),
             "--format",
             "json",
         ],

@@ -326,3 +326,72 @@ fn an_expired_ca_file_fails_openssl_but_not_the_jdk_until_reissued() {
     let out = openssl(&["x509", "-noout", "-enddate", "-in"], &[&new_ca]);
     success("openssl x509", &out);
 }
+
+/// A store the JDK wrote (as Elasticsearch's auto-configuration does) is renewed too, and the
+/// JDK reads the result with the same password and aliases.
+#[test]
+fn a_store_written_by_the_jdk_is_renewed() {
+    let home = node(710);
+    let config = home.config();
+    let p12 = config.join("certs/http.p12");
+    let password = keystore_show(&config, HTTP_PASSWORD, &[]);
+    let jdk = home.path().join("jdk.p12");
+    let keytool = |args: &[&str]| {
+        let out = run_tool(
+            Command::new(require_tool("keytool"))
+                .args(args)
+                .env("KT_PW", &password),
+            b"",
+            LIMIT,
+        );
+        success("keytool", &out)
+    };
+    keytool(&[
+        "-importkeystore",
+        "-srcstoretype",
+        "PKCS12",
+        "-srckeystore",
+        p12.to_str().unwrap(),
+        "-srcstorepass:env",
+        "KT_PW",
+        "-deststoretype",
+        "PKCS12",
+        "-destkeystore",
+        jdk.to_str().unwrap(),
+        "-deststorepass:env",
+        "KT_PW",
+        "-noprompt",
+    ]);
+    std::fs::copy(&jdk, &p12).unwrap();
+    let old = store(&config);
+    let run = renew(&home, &["http"], &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    let new = store(&config);
+    assert_eq!(new.ca.cert_der(), old.ca.cert_der());
+    assert_ne!(new.leaf.cert_der(), old.leaf.cert_der());
+    let list = keytool(&[
+        "-list",
+        "-v",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        p12.to_str().unwrap(),
+        "-storepass:env",
+        "KT_PW",
+    ]);
+    let aliases: Vec<&str> = list
+        .lines()
+        .filter_map(|l| l.strip_prefix("Alias name: "))
+        .collect();
+    assert_eq!(aliases.len(), 2, "{list}");
+    assert!(
+        aliases.contains(&"http") && aliases.contains(&"http_ca"),
+        "{list}"
+    );
+    assert_eq!(
+        list.matches("Entry type: PrivateKeyEntry").count(),
+        2,
+        "{list}"
+    );
+    assert!(list.contains("Certificate chain length: 2"), "{list}");
+}

@@ -611,7 +611,8 @@ fn import_cert(
         why,
     };
     let bytes = read_nofollow(file).map_err(|e| mismatch(format!("cannot read it: {e}")))?;
-    let ders: Vec<Vec<u8>> = if bytes.starts_with(b"-----") || bytes.contains(&b'-') {
+    let pem = bytes.windows(10).any(|w| w == b"-----BEGIN");
+    let ders: Vec<Vec<u8>> = if pem {
         CertificateDer::pem_slice_iter(&bytes)
             .map(|c| c.map(|c| c.as_ref().to_vec()))
             .collect::<Result<_, _>>()
