@@ -22,8 +22,10 @@ use crate::{env, runtime, Console, Failure, Paths};
 pub const HTTP_PASSWORD_SETTING: &str = "xpack.security.http.ssl.keystore.secure_password";
 /// The keystore setting holding a separate key password (auto-configuration never sets it).
 pub const HTTP_KEY_PASSWORD_SETTING: &str = "xpack.security.http.ssl.keystore.secure_key_password";
-/// The only store layout renew rewrites: auto-configuration's.
-pub const HTTP_STORE_PATH: &str = "certs/http.p12";
+/// The files renew reads, named by the one place that names the files of a run.
+fn layout(config_dir: &Path) -> esac_core::Layout {
+    esac_core::Layout::new(config_dir, 0)
+}
 /// PKCS#12 files are small; nothing larger is read.
 const MAX_STORE_BYTES: u64 = 1024 * 1024;
 
@@ -258,7 +260,10 @@ pub fn renew(
     }
     let leaf = esac_pki::existing_cert(store.leaf.cert_der()).map_err(|e| shape(&store_path, e))?;
     let ca = esac_pki::existing_cert(store.ca.cert_der()).map_err(|e| shape(&store_path, e))?;
-    let crt_path = paths.config_dir.join("certs/http_ca.crt");
+    let crt_path = {
+        let l = layout(&paths.config_dir);
+        l.abs(&l.http_ca_crt())
+    };
     let crt_stat = std::fs::symlink_metadata(&crt_path)
         .ok()
         .filter(|m| m.file_type().is_file());
@@ -519,13 +524,14 @@ fn check_layout(facts: &Facts) -> Result<PathBuf, Failure> {
         (None, Some(p)) => [".p12", ".pfx", ".pkcs12"].iter().any(|e| p.ends_with(e)),
         (None, None) => false,
     };
+    let l = layout(&facts.config_dir);
+    let store = l.abs(&l.http_p12());
     let resolved = path.map(|p| facts.config_dir.join(p));
     match (path, pkcs12) {
-        (Some(_), true) if resolved.as_deref() == Some(&facts.config_dir.join(HTTP_STORE_PATH)) => {
-            Ok(facts.config_dir.join(HTTP_STORE_PATH))
-        }
+        (Some(_), true) if resolved.as_deref() == Some(&store) => Ok(store),
         (Some(p), true) => Err(Failure::NotRenewable(format!(
-            "xpack.security.http.ssl.keystore.path is [{p}]; renew rewrites only the store auto-configuration writes, {HTTP_STORE_PATH}"
+            "xpack.security.http.ssl.keystore.path is [{p}]; renew rewrites only the store auto-configuration writes, {}",
+            l.http_p12()
         ))),
         (Some(p), false) => Err(Failure::NotRenewable(format!(
             "[{p}] is not a PKCS#12 store; renew supports the PKCS#12 layout written by auto-configuration"
