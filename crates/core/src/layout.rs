@@ -238,6 +238,15 @@ impl Layout {
         }
     }
 
+    /// Whether `p` is the temp file of a journal that was being created (`temp_for(journal())`
+    /// of some run): a run killed before renaming it into place leaves it, having changed nothing.
+    pub fn is_journal_temp(p: &RelPath) -> bool {
+        p.as_str()
+            .strip_prefix(&format!(".{JOURNAL}."))
+            .and_then(|r| r.strip_suffix(".tmp"))
+            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+    }
+
     /// Whether `p` is a leftover of an earlier run that holds private keys or secrets, safe to
     /// remove once no run is in progress (`finalize --clean-backups`): `certs.<n>.orig` and
     /// `certs.<n>.tmp` (Elasticsearch's and ours), `elasticsearch.keystore.<n>.orig`,
@@ -331,6 +340,11 @@ mod tests {
         ] {
             assert!(Layout::is_leftover(&RelPath::new(yes).unwrap()), "{yes}");
         }
+        assert!(Layout::is_journal_temp(&l.temp_for(&l.journal())));
+        assert!(!Layout::is_journal_temp(&l.journal()));
+        assert!(!Layout::is_journal_temp(
+            &RelPath::new("..es-autoconf.journal.x.tmp").unwrap()
+        ));
         for no in [
             "certs",
             "certs.orig",
