@@ -259,7 +259,7 @@ fn run_names() -> Vec<String> {
         ".elasticsearch.keystore.{e}.tmp",
         ".elasticsearch.yml.{e}.tmp",
         ".elasticsearch.yml.{e}.orig",
-        "..es-autoconf.journal.{e}.tmp",
+        ".es-autoconf.journal.tmp",
     ]
     .iter()
     .map(|n| n.replace("{e}", NOW))
@@ -478,4 +478,18 @@ fn a_rewritten_yml_keeps_its_owner_group_and_mode() {
         (m.uid(), m.gid(), m.permissions().mode() & 0o7777),
         (65534, 65534, 0o640)
     );
+}
+
+#[test]
+fn a_journal_half_written_by_a_killed_run_is_removed_by_the_next() {
+    // A SIGKILL between writing the journal and renaming it into place leaves its temp file;
+    // nothing else had changed yet.
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let temp = home.config().join(".es-autoconf.journal.tmp");
+    std::fs::write(&temp, "es-autoconf journal 2\noperation in").unwrap();
+    std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = home.init(FASTEST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!temp.exists());
+    assert_configured(&home.config(), &[]);
 }

@@ -218,6 +218,13 @@ impl Layout {
         RelPath::known(JOURNAL.to_owned())
     }
 
+    /// `.es-autoconf.journal.tmp`: the journal is written complete here, then renamed. Its name
+    /// does not depend on the epoch, so a run killed before the rename leaves a name the next
+    /// run (holding the lock) knows to remove.
+    pub fn journal_temp(&self) -> RelPath {
+        RelPath::known(format!("{JOURNAL}.tmp"))
+    }
+
     /// A copy of `target`'s content kept while it is rewritten in place (a bind-mounted file
     /// cannot be replaced by a rename): `.<name>.<epoch>.orig` in the config directory.
     pub fn copy_for(&self, target: &RelPath) -> RelPath {
