@@ -724,3 +724,108 @@ mod interop {
         assert!(fpr.contains(fingerprint), "{fpr} vs {fingerprint}");
     }
 }
+
+/// Elasticsearch's packaging test (`reconfigure` of a node whose keystore has a password,
+/// given the wrong one) expects exit 74 and "Error was: Provided keystore password was
+/// incorrect". Nothing changes, and the cluster is not contacted for nothing.
+#[test]
+fn reconfigure_with_a_wrong_keystore_password_exits_74() {
+    use esac_keystore::FormatVersion;
+    use esac_testkit::fixtures::{keystore_with, write_keystore};
+
+    let a = node_a();
+    let srv = server(&a, Failure::None);
+    // Node C: auto-configured on a keystore protected by a password.
+    let c = ES_AUTOCONF.home(STOCK_YML);
+    write_keystore(
+        &c.config(),
+        &keystore_with(&[]),
+        "right password",
+        FormatVersion::V5,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let right = dir.path().join("right");
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&right, "right password\n").unwrap();
+    std::fs::write(&wrong, "wrong password\n").unwrap();
+    let right_env = [("ES_KEYSTORE_PASSPHRASE_FILE", right.to_str().unwrap())];
+    let run = c.init_env(&["--key-type", "ecdsa-p256"], &right_env);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_configured(&c.config(), &right_env);
+
+    let before = c.stable_snapshot();
+    let pool = key_pool_dir();
+    let run = c.run_env(
+        &[
+            "reconfigure",
+            "--yes",
+            "--enrollment-token",
+            &token_string(&srv.token()),
+        ],
+        &[
+            ("ESAC_TEST_KEY_POOL", pool.to_str().unwrap()),
+            ("ES_KEYSTORE_PASSPHRASE_FILE", wrong.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(run.code, 74, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "ERROR: Aborting enrolling to cluster. Unable to remove existing secure settings. Error was: Provided keystore password was incorrect"
+        ),
+        "{run:?}"
+    );
+    assert_same_tree(&before, &c.stable_snapshot(), "wrong keystore password");
+}
+
+/// "Unable to create enrollment token" alone does not say why; with `-v` the cause follows, as
+/// Elasticsearch prints it in verbose mode: here a node whose HTTP certificate another CA signed.
+#[test]
+fn enrollment_failures_show_their_cause_with_verbose() {
+    let a = node_a();
+    // Another node: the key pool repeats its keys, so a different key type gives another CA.
+    let other = ES_AUTOCONF.home(STOCK_YML);
+    assert_eq!(other.init(&["--key-type", "rsa-2048"]).code, 0);
+    let srv = server(&other, Failure::None);
+    let pwfile = a.path().join("pw");
+    std::fs::write(&pwfile, "elastic-test-password\n").unwrap();
+    let url = format!("https://{}", srv.address());
+    let args = [
+        "enrollment-token",
+        "--scope",
+        "node",
+        "--url",
+        &url,
+        "--password-file",
+        pwfile.to_str().unwrap(),
+    ];
+    let run = a.run(&args);
+    assert_eq!(run.code, 73, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "ERROR: Unable to create enrollment token for scope [node]\n"
+    );
+    let run = a.run(&[&["-v"][..], &args].concat());
+    assert_eq!(run.code, 73, "{run:?}");
+    // Both CAs have Elasticsearch's fixed name, so the issuer is found and its signature fails
+    // (a CA with another name gives `UnknownIssuer`).
+    assert!(
+        run.stderr.contains(
+            "ERROR: Unable to create enrollment token for scope [node]\nCaused by: invalid peer certificate: BadSignature\n"
+        ),
+        "{run:?}"
+    );
+    assert!(srv.requests().is_empty(), "no request to an untrusted node");
+
+    // Enrolling: the per-address lines carry the cause, and -v adds the answer's detail.
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let bad_key = server(&a, Failure::BadKey);
+    let run = b.init(&[
+        "-v",
+        "--key-type",
+        "ecdsa-p256",
+        "--enrollment-token",
+        &token_string(&bad_key.token()),
+    ]);
+    assert_eq!(run.code, 65, "{run:?}");
+    assert!(run.stderr.contains("Caused by: "), "{run:?}");
+}
