@@ -727,7 +727,7 @@ mod interop {
 
 /// Elasticsearch's packaging test (`reconfigure` of a node whose keystore has a password,
 /// given the wrong one) expects exit 74 and "Error was: Provided keystore password was
-/// incorrect". Nothing changes, and the cluster is not contacted for nothing.
+/// incorrect". Nothing changes (the enrollment answer is discarded).
 #[test]
 fn reconfigure_with_a_wrong_keystore_password_exits_74() {
     use esac_keystore::FormatVersion;
