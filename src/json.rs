@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use esac_app::init::{Delivered, InitOutcome, PasswordChannel};
 use esac_app::{Failure, Paths};
 use esac_certspec::Utc;
-use esac_core::plan::{Action, ModeRule, Plan, Undo};
+use esac_core::plan::{Action, ModeRule, Plan, Undo, YmlChange};
 use esac_core::{Reason, Skip};
 use serde::Serialize;
 
@@ -168,7 +168,7 @@ fn channel_name(c: &PasswordChannel) -> &'static str {
 pub struct PlanDoc {
     mode: &'static str,
     epoch: i64,
-    node_name: String,
+    node_name: Option<String>,
     elasticsearch_version: Option<String>,
     staging_dir: PathBuf,
     certs_dir: PathBuf,
@@ -176,8 +176,8 @@ pub struct PlanDoc {
     dirs: Vec<DirDoc>,
     files: Vec<FileDoc>,
     certificates: Vec<CertDoc>,
-    keystore: KeystoreDoc,
-    yml: YmlDoc,
+    keystore: Option<KeystoreDoc>,
+    yml: Option<YmlDoc>,
     steps: Vec<StepDoc>,
 }
 
@@ -227,7 +227,18 @@ struct KeystoreDoc {
 #[derive(Debug, Serialize)]
 struct YmlDoc {
     path: PathBuf,
-    append: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    append: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removed_lines: Vec<LineDoc>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    added_lines: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct LineDoc {
+    line: usize,
+    text: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -283,8 +294,9 @@ impl PlanDoc {
         PlanDoc {
             mode: plan.operation.name(),
             epoch: l.epoch(),
-            node_name: plan.node_name.clone(),
+            node_name: plan.about.node_name.clone(),
             elasticsearch_version: plan
+                .about
                 .elasticsearch_version
                 .map(|(a, b, c)| format!("{a}.{b}.{c}")),
             staging_dir: l.abs(&l.staging()),
@@ -304,52 +316,66 @@ impl PlanDoc {
                 .map(|(p, w)| FileDoc {
                     path: l.abs(&p),
                     mode: mode_number(w.mode),
-                    content: match &w.content {
-                        esac_core::plan::Content::Text(_) => "original content + security block",
-                        c => c.describe(),
-                    },
+                    content: w.content.describe(),
                 })
                 .collect(),
             certificates: plan
-                .certificates
-                .certs
-                .iter()
-                .map(|c| CertDoc {
-                    name: c.role.name(),
-                    subject: format!("CN={}", c.subject_cn),
-                    issuer: c.issuer_dn(),
-                    validity_days: c.validity_days,
-                    not_before: Utc(c.not_before).rfc3339(),
-                    not_after: Utc(c.not_after()).rfc3339(),
-                    ca: c.is_ca,
-                    sans: c.sans.iter().map(ToString::to_string).collect(),
-                    extended_key_usage: c.extended_key_usage.iter().map(|e| e.name()).collect(),
-                    key_usage: c.key_usage.iter().map(|k| k.name()).collect(),
-                    key_type: c.key_type.name(),
-                    signature_algorithm: c.key_type.signature_algorithm(),
-                    generated: c.generated,
-                })
-                .collect(),
-            keystore: KeystoreDoc {
-                path: l.abs(&plan.keystore.path),
-                action: if plan.keystore.exists {
-                    "update"
-                } else {
-                    "create"
-                },
+                .certificates()
+                .map(|c| c.certs.iter().map(cert_doc).collect())
+                .unwrap_or_default(),
+            keystore: plan.keystore().map(|k| KeystoreDoc {
+                path: l.abs(&k.path),
+                action: if k.exists { "update" } else { "create" },
                 backup: has(esac_core::StepId::KeystoreBackup).then(|| l.abs(&l.keystore_backup())),
-                format_version: plan.keystore.format_version,
-                format_reason: plan.keystore.format_reason_text(),
-                password_protected: plan.keystore.password_protected,
-                remove: plan.keystore.remove.clone(),
-                add: plan.keystore.add.iter().map(|(n, _)| *n).collect(),
-            },
-            yml: YmlDoc {
-                path: l.abs(&plan.yml.path),
-                append: plan.yml.appended.clone(),
-            },
+                format_version: k.format_version,
+                format_reason: k.format_reason_text(),
+                password_protected: k.password_protected,
+                remove: k.remove.clone(),
+                add: k.add.iter().map(|(n, _)| *n).collect(),
+            }),
+            yml: plan.yml().map(|y| {
+                let path = l.abs(&l.yml());
+                match &y.change {
+                    YmlChange::Append { block, .. } => YmlDoc {
+                        path,
+                        append: Some(block.clone()),
+                        removed_lines: Vec::new(),
+                        added_lines: Vec::new(),
+                    },
+                    YmlChange::Lines { removed, added } => YmlDoc {
+                        path,
+                        append: None,
+                        removed_lines: removed
+                            .iter()
+                            .map(|(line, text)| LineDoc {
+                                line: *line,
+                                text: text.clone(),
+                            })
+                            .collect(),
+                        added_lines: added.clone(),
+                    },
+                }
+            }),
             steps,
         }
+    }
+}
+
+fn cert_doc(c: &esac_certspec::CertSpec) -> CertDoc {
+    CertDoc {
+        name: c.role.name(),
+        subject: format!("CN={}", c.subject_cn),
+        issuer: c.issuer_dn(),
+        validity_days: c.validity_days,
+        not_before: Utc(c.not_before).rfc3339(),
+        not_after: Utc(c.not_after()).rfc3339(),
+        ca: c.is_ca,
+        sans: c.sans.iter().map(ToString::to_string).collect(),
+        extended_key_usage: c.extended_key_usage.iter().map(|e| e.name()).collect(),
+        key_usage: c.key_usage.iter().map(|k| k.name()).collect(),
+        key_type: c.key_type.name(),
+        signature_algorithm: c.key_type.signature_algorithm(),
+        generated: c.generated,
     }
 }
 

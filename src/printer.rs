@@ -32,6 +32,8 @@ pub struct Printer {
     pub verbosity: Verbosity,
     stdout_tty: bool,
     stdin_tty: bool,
+    stderr_tty: bool,
+    progress_shown: std::cell::Cell<usize>,
     notes: RefCell<Vec<String>>,
 }
 
@@ -49,6 +51,8 @@ impl Printer {
             },
             stdout_tty: io::stdout().is_terminal(),
             stdin_tty: io::stdin().is_terminal(),
+            stderr_tty: io::stderr().is_terminal(),
+            progress_shown: std::cell::Cell::new(0),
             notes: RefCell::new(Vec::new()),
         }
     }
@@ -159,5 +163,22 @@ impl Console for Printer {
 
     fn read_secret(&self, prompt: &str) -> io::Result<Secret> {
         rpassword::prompt_password(prompt).map(Secret::from_string)
+    }
+
+    fn progress(&self, line: Option<&str>) {
+        if !self.stderr_tty || self.silent() || self.format == Format::Json {
+            return;
+        }
+        let mut e = io::stderr().lock();
+        // A carriage return and spaces: no escape sequence, so it works on any terminal.
+        let _ = write!(e, "\r{}\r", " ".repeat(self.progress_shown.get()));
+        match line {
+            Some(l) => {
+                let _ = write!(e, "{l}");
+                self.progress_shown.set(l.chars().count());
+            }
+            None => self.progress_shown.set(0),
+        }
+        let _ = e.flush();
     }
 }

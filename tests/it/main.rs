@@ -5,6 +5,7 @@
 //! - `apply`: a real `init`, its failures, interrupted runs and concurrent runs;
 //! - `version`: the keystore format follows the Elasticsearch version found under `lib/`;
 //! - `keystore_cli`: `es-autoconf keystore` against `elasticsearch-keystore`'s behaviour;
+//! - `hostile`: stale and forged journals, signals, planted links, mounts and owners;
 //! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
 //!   in-process node, also a hostile or broken one; the token from a file or the environment;
@@ -25,6 +26,7 @@ mod apply;
 mod common;
 mod decision;
 mod enroll_cli;
+mod hostile;
 mod keystore_cli;
 mod plan;
 mod secrets;

@@ -19,4 +19,7 @@ pub trait Console {
     fn confirm(&self, lines: &[&str], question: &str) -> io::Result<bool>;
     /// Reads a secret without echo after `prompt`; only called with a terminal.
     fn read_secret(&self, prompt: &str) -> io::Result<Secret>;
+    /// A progress line while slow work runs (`Some`), cleared when it is over (`None`); shown
+    /// only where a person watches (a terminal), never in logs or JSON.
+    fn progress(&self, line: Option<&str>);
 }

@@ -81,7 +81,7 @@ fn rule(reason: Reason) -> (EsExit, Level) {
         | Reason::MultiNodeCluster
         | Reason::CannotBecomeMaster
         | Reason::CannotContainData => (EsExit::Noop, Verbose),
-        Reason::InvalidSetting => (EsExit::Config, Normal),
+        Reason::InvalidSetting | Reason::YmlReadOnly => (EsExit::Config, Normal),
         // Not a rule of spec §1.2; never built by `decide`.
         _ => (EsExit::CodeError, Normal),
     }
@@ -111,7 +111,9 @@ pub const DATA_ROLES: [&str; 6] = [
 
 /// Runs the checks of spec §1.2 (rows 1–6) in order.
 pub fn decide(facts: &Facts, mode: Mode) -> Decision {
-    let skip = check_files(facts).or_else(|| check_settings(facts, mode));
+    let skip = check_files(facts)
+        .or_else(|| check_settings(facts, mode))
+        .or_else(|| check_writable(facts));
     match (skip, mode) {
         (None, _) => Decision::Proceed,
         (Some(s), Mode::Initial) => Decision::Skip(s),
@@ -213,6 +215,18 @@ fn check_settings(facts: &Facts, mode: Mode) -> Option<Skip> {
         }
     }
     None
+}
+
+/// Beyond Elasticsearch, at the point where it would create the staging directory: a yml on a
+/// read-only mount cannot take the block, so nothing is created (Elasticsearch writes `certs/`,
+/// fails at the yml and rolls back).
+fn check_writable(facts: &Facts) -> Option<Skip> {
+    facts.yml_read_only.then(|| {
+        Skip::with_message(
+            Reason::YmlReadOnly,
+            msg::yml_read_only(&facts.yml_path().display().to_string()),
+        )
+    })
 }
 
 /// `node.roles` when set (an empty list counts as set); `None` means Elasticsearch's defaults,

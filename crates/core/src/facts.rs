@@ -69,6 +69,8 @@ pub struct Facts {
     pub config_owner: Option<DirOwner>,
     /// `<config>/elasticsearch.yml`.
     pub yml: FileKind,
+    /// The yml cannot be written because its file system (or bind mount) is read-only.
+    pub yml_read_only: bool,
     /// The yml's text as read (through a symlink, as Elasticsearch reads it), when readable
     /// UTF-8. The plan appends to exactly these bytes.
     pub yml_text: Option<String>,
@@ -106,6 +108,7 @@ impl Facts {
             config_owner: None,
             yml: FileKind::ReadableFile,
             yml_text: Some(String::new()),
+            yml_read_only: false,
             keystore: FileKind::Missing,
             keystore_has_password: None,
             keystore_version: None,

@@ -218,6 +218,12 @@ impl Layout {
         RelPath::known(JOURNAL.to_owned())
     }
 
+    /// A copy of `target`'s content kept while it is rewritten in place (a bind-mounted file
+    /// cannot be replaced by a rename): `.<name>.<epoch>.orig` in the config directory.
+    pub fn copy_for(&self, target: &RelPath) -> RelPath {
+        RelPath::known(format!(".{}.{}.orig", target.file_name(), self.epoch))
+    }
+
     /// The temporary file a new `target` is written to before it is renamed into place:
     /// `.<name>.<epoch>.tmp` in the same directory.
     pub fn temp_for(&self, target: &RelPath) -> RelPath {

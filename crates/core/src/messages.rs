@@ -88,3 +88,8 @@ pub const RECONFIGURE_WARNING: [&str; 6] = [
 
 /// The reconfiguration question (default no).
 pub const RECONFIGURE_QUESTION: &str = "Do you want to continue with the reconfiguration process";
+
+/// Ours: the yml is on a read-only mount.
+pub fn yml_read_only(path: &str) -> String {
+    format!("Skipping security auto configuration because the configuration file [{path}] is on a read-only file system or mount; mount a writable configuration directory, or configure security in the mounted file")
+}

@@ -160,10 +160,11 @@ pub enum Content {
     /// PKCS#12: key entries `http_ca` (the CA key) and `http` (chain http, CA), encrypted with a
     /// generated password.
     HttpP12,
-    /// `elasticsearch.keystore` with [`KeystoreEdit`] applied.
+    /// `elasticsearch.keystore`: the keystore of [`Product::Keystore`] with its edit applied.
     Keystore,
-    /// Exactly this text.
-    Text(String),
+    /// The new `elasticsearch.yml`; the file must still hold [`YmlEdit::before`] when it is
+    /// replaced.
+    Yml(YmlEdit),
 }
 
 impl Content {
@@ -178,7 +179,7 @@ impl Content {
                 "PKCS#12: key entries `http_ca` (CA key) and `http` (chain http, CA)"
             }
             Content::Keystore => "elasticsearch.keystore with the PKCS#12 passwords",
-            Content::Text(_) => "the text shown below",
+            Content::Yml(_) => "original content + security block",
         }
     }
 }
@@ -212,22 +213,24 @@ pub struct FileWrite {
 }
 
 /// In-memory work of the [`StepId::Generate`] step.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Product {
-    /// The keys and certificates of [`Plan::certificates`] marked generated.
-    Certificates,
-    /// The keystore opened (decrypted) or created, with the key it is saved with.
-    KeystoreKey,
+    /// The keys and certificates of this plan that are marked generated (the others are
+    /// received through enrollment).
+    Certificates(CertPlan),
+    /// The keystore opened (decrypted) or created, with the key it is saved with, and the edit
+    /// that [`Action::CheckKeystore`] checks and [`Content::Keystore`] applies.
+    Keystore(KeystoreEdit),
     /// The bcrypt hash of the generated `elastic` password.
     PasswordHash,
 }
 
 impl Product {
     /// What it is, for `--dry-run`.
-    pub fn describe(self) -> &'static str {
+    pub fn describe(&self) -> &'static str {
         match self {
-            Product::Certificates => "generate the keys and certificates listed below",
-            Product::KeystoreKey => "open the keystore (or create one) and derive its key",
+            Product::Certificates(_) => "generate the keys and certificates listed below",
+            Product::Keystore(_) => "open the keystore (or create one) and derive its key",
             Product::PasswordHash => "hash the generated elastic password (bcrypt)",
         }
     }
@@ -261,8 +264,8 @@ pub enum Action {
         /// The new name.
         backup: RelPath,
     },
-    /// The keystore produced by [`Product::KeystoreKey`] opened, and passes [`KeystoreEdit`]'s
-    /// checks; touches no file.
+    /// The keystore of [`Product::Keystore`] opened, and passes its [`KeystoreEdit`]'s checks;
+    /// touches no file.
     CheckKeystore,
     /// Write a file.
     WriteFile(FileWrite),
@@ -409,16 +412,32 @@ impl KeystoreEdit {
 /// The `elasticsearch.yml` rewrite.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct YmlEdit {
-    /// The yml.
-    pub path: RelPath,
-    /// The text the plan was made from; the commit checks the file still holds it.
+    /// The text the plan was made from; the write checks the file still holds it.
     pub before: String,
     /// The text written.
     pub after: String,
-    /// The block appended (a suffix of `after`).
-    pub appended: String,
-    /// Whether a previous auto-configuration block was removed first (reconfigure).
-    pub previous_block_removed: bool,
+    /// What changes, for the operator.
+    pub change: YmlChange,
+}
+
+/// What a [`YmlEdit`] changes, as `--dry-run` shows it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum YmlChange {
+    /// The auto-configuration block is appended (a suffix of `after`).
+    Append {
+        /// The block.
+        block: String,
+        /// A previous auto-configuration block was removed first (reconfigure).
+        previous_block_removed: bool,
+    },
+    /// Lines are removed from `before` (1-based line numbers and their text), and `added`
+    /// lines put in their place.
+    Lines {
+        /// Removed lines.
+        removed: Vec<(usize, String)>,
+        /// Lines written where the first removed line was.
+        added: Vec<String>,
+    },
 }
 
 /// What enrollment adds to a plan.
@@ -432,6 +451,17 @@ pub struct EnrollmentPlan {
     pub transport_host_uncommented: bool,
 }
 
+/// What a plan says about the node, for the operator; the executor does not read it.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct About {
+    /// Effective node name.
+    pub node_name: Option<String>,
+    /// Elasticsearch version found under `lib/`, if any.
+    pub elasticsearch_version: Option<(u32, u32, u32)>,
+    /// Enrollment details, when enrolling.
+    pub enrollment: Option<EnrollmentPlan>,
+}
+
 /// Everything a run does, in order.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Plan {
@@ -439,21 +469,10 @@ pub struct Plan {
     pub operation: Operation,
     /// Where its files live.
     pub layout: Layout,
-    /// Effective node name.
-    pub node_name: String,
-    /// Elasticsearch version found under `lib/`, if any.
-    pub elasticsearch_version: Option<(u32, u32, u32)>,
-    /// The certificates, generated or received.
-    pub certificates: CertPlan,
-    /// The keystore change.
-    pub keystore: KeystoreEdit,
-    /// The yml change.
-    pub yml: YmlEdit,
-    /// Whether an `elastic` password is generated (its hash goes into the keystore).
-    pub elastic_password: bool,
-    /// Enrollment details, when enrolling.
-    pub enrollment: Option<EnrollmentPlan>,
-    /// The steps, in execution order.
+    /// What it says about the node.
+    pub about: About,
+    /// The steps, in execution order. Everything the executor does, and everything it needs to
+    /// know, is here.
     pub steps: Vec<Step>,
 }
 
@@ -461,6 +480,45 @@ impl Plan {
     /// The step with this id, if the plan has it.
     pub fn step(&self, id: StepId) -> Option<&Step> {
         self.steps.iter().find(|s| s.id == id)
+    }
+
+    fn products(&self) -> impl Iterator<Item = &Product> {
+        self.steps.iter().flat_map(|s| match &s.action {
+            Action::Produce(p) => p.as_slice(),
+            _ => &[],
+        })
+    }
+
+    /// The certificates generated or received, when the plan makes any.
+    pub fn certificates(&self) -> Option<&CertPlan> {
+        self.products().find_map(|p| match p {
+            Product::Certificates(c) => Some(c),
+            _ => None,
+        })
+    }
+
+    /// The keystore change, when the plan changes the keystore.
+    pub fn keystore(&self) -> Option<&KeystoreEdit> {
+        self.products().find_map(|p| match p {
+            Product::Keystore(k) => Some(k),
+            _ => None,
+        })
+    }
+
+    /// Whether an `elastic` password is generated (its hash goes into the keystore).
+    pub fn generates_password(&self) -> bool {
+        self.products().any(|p| matches!(p, Product::PasswordHash))
+    }
+
+    /// The `elasticsearch.yml` change, when the plan changes it.
+    pub fn yml(&self) -> Option<&YmlEdit> {
+        self.steps.iter().find_map(|s| match &s.action {
+            Action::WriteFile(w) | Action::Commit(w) => match &w.content {
+                Content::Yml(y) => Some(y),
+                _ => None,
+            },
+            _ => None,
+        })
     }
 
     /// Directories created, with their mode.

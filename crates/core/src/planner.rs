@@ -11,8 +11,8 @@ use crate::decide::node_name;
 use crate::facts::{Facts, FileKind};
 use crate::layout::{CertFile, Layout, RelPath};
 use crate::plan::{
-    Action, Content, EnrollmentPlan, Existing, FileWrite, FormatReason, KeystoreEdit, ModeRule,
-    Operation, OwnerRule, Plan, Product, SecretValue, Step, StepId, YmlEdit,
+    About, Action, Content, EnrollmentPlan, Existing, FileWrite, FormatReason, KeystoreEdit,
+    ModeRule, Operation, OwnerRule, Plan, Product, SecretValue, Step, StepId, YmlChange, YmlEdit,
 };
 use crate::yml::{self, BlockInputs};
 
@@ -75,20 +75,7 @@ pub fn plan_initial(facts: &Facts, opts: &InitOptions) -> Plan {
 /// `init --enrollment-token`: join an existing cluster. Only the HTTP certificate is generated;
 /// no `elastic` password is (the cluster has one).
 pub fn plan_enroll(facts: &Facts, opts: &InitOptions, enrollment: EnrollmentPlan) -> Plan {
-    let opts = InitOptions {
-        elastic_password: false,
-        ..opts.clone()
-    };
-    let params = cert_params(facts, opts.key_type);
-    let certificates = CertPlan::enrollment(&params, opts.now);
-    build(
-        facts,
-        &opts,
-        Operation::Enroll,
-        certificates,
-        Some(enrollment),
-        None,
-    )
+    joining(facts, opts, Operation::Enroll, enrollment, None)
 }
 
 /// `reconfigure`: the previous auto-configuration (block, TLS secure settings, `certs/`) is
@@ -100,6 +87,23 @@ pub fn plan_reconfigure(
     enrollment: EnrollmentPlan,
     base_yml: String,
 ) -> Plan {
+    joining(
+        facts,
+        opts,
+        Operation::Reconfigure,
+        enrollment,
+        Some(base_yml),
+    )
+}
+
+/// A node joining a cluster: the cluster's CAs and transport key are received.
+fn joining(
+    facts: &Facts,
+    opts: &InitOptions,
+    operation: Operation,
+    enrollment: EnrollmentPlan,
+    base_yml: Option<String>,
+) -> Plan {
     let opts = InitOptions {
         elastic_password: false,
         ..opts.clone()
@@ -109,10 +113,10 @@ pub fn plan_reconfigure(
     build(
         facts,
         &opts,
-        Operation::Reconfigure,
+        operation,
         certificates,
         Some(enrollment),
-        Some(base_yml),
+        base_yml,
     )
 }
 
@@ -238,15 +242,16 @@ fn build(
             .is_some_and(|e| e.transport_host_uncommented),
         timestamp: esac_certspec::es_timestamp(layout.epoch()),
     };
-    let appended = yml::render_block(&facts.settings, &inputs);
+    let block = yml::render_block(&facts.settings, &inputs);
     let before = facts.yml_text.clone().unwrap_or_default();
-    let after = yml::patched_yml(base_yml.as_deref().unwrap_or(&before), &appended);
+    let after = yml::patched_yml(base_yml.as_deref().unwrap_or(&before), &block);
     let yml = YmlEdit {
-        path: layout.yml(),
         before,
         after,
-        appended,
-        previous_block_removed: base_yml.is_some(),
+        change: YmlChange::Append {
+            block,
+            previous_block_removed: base_yml.is_some(),
+        },
     };
 
     let mut steps = Vec::new();
@@ -275,7 +280,10 @@ fn build(
             path: layout.staging(),
         },
     );
-    let mut products = vec![Product::Certificates, Product::KeystoreKey];
+    let mut products = vec![
+        Product::Certificates(certificates),
+        Product::Keystore(keystore),
+    ];
     if opts.elastic_password {
         products.push(Product::PasswordHash);
     }
@@ -349,7 +357,7 @@ fn build(
             temp: layout.temp_for(&layout.yml()),
             mode: ModeRule::KeepReplaced,
             owner: OwnerRule::KeepReplaced { gid: opts.group },
-            content: Content::Text(yml.after.clone()),
+            content: Content::Yml(yml),
             existing: Existing::Replaced,
         }),
     );
@@ -367,13 +375,11 @@ fn build(
     Plan {
         operation,
         layout,
-        node_name: name,
-        elasticsearch_version: facts.es_version,
-        certificates,
-        keystore,
-        yml,
-        elastic_password: opts.elastic_password,
-        enrollment,
+        about: About {
+            node_name: Some(name),
+            elasticsearch_version: facts.es_version,
+            enrollment,
+        },
         steps,
     }
 }

@@ -31,6 +31,9 @@ pub enum Reason {
     CannotBecomeMaster,
     /// 6f: no data role.
     CannotContainData,
+    /// `elasticsearch.yml` is on a read-only mount (a `:ro` bind mount, a ConfigMap): it cannot
+    /// be changed, so nothing is created.
+    YmlReadOnly,
     /// `elasticsearch.yml` or a setting cannot be read: invalid YAML, not UTF-8, duplicate keys,
     /// an unresolved placeholder, a non-boolean where a boolean is required, too large.
     InvalidSetting,
@@ -79,7 +82,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 33] = [
+    pub const ALL: [Reason; 34] = [
         Reason::Configure,
         Reason::DataDirNotEmpty,
         Reason::DataDirUnlistable,
@@ -92,6 +95,7 @@ impl Reason {
         Reason::MultiNodeCluster,
         Reason::CannotBecomeMaster,
         Reason::CannotContainData,
+        Reason::YmlReadOnly,
         Reason::InvalidSetting,
         Reason::Usage,
         Reason::Locked,
@@ -130,6 +134,7 @@ impl Reason {
             Reason::MultiNodeCluster => "multi_node_cluster",
             Reason::CannotBecomeMaster => "cannot_become_master",
             Reason::CannotContainData => "cannot_contain_data",
+            Reason::YmlReadOnly => "yml_read_only",
             Reason::InvalidSetting => "invalid_setting",
             Reason::Usage => "usage",
             Reason::Locked => "locked",

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 
 use crate::plan::{
-    Action, Content, Existing, FileWrite, ModeRule, Operation, OwnerRule, Plan, Product, Undo,
+    Action, Existing, FileWrite, ModeRule, Operation, OwnerRule, Plan, Undo, YmlChange,
 };
 
 fn owner_text(owner: OwnerRule) -> String {
@@ -46,10 +46,7 @@ fn undo_text(plan: &Plan, undo: &Undo) -> String {
 }
 
 fn write_text(plan: &Plan, verb: &str, w: &FileWrite) -> String {
-    let what = match &w.content {
-        Content::Text(_) => "original content + security block",
-        other => other.describe(),
-    };
+    let what = w.content.describe();
     let replace = match w.existing {
         Existing::Absent => "",
         Existing::Replaced => ", replaced atomically",
@@ -121,8 +118,10 @@ pub fn plan_text(plan: &Plan) -> String {
                 "replace this node's auto-configuration and join an existing cluster",
         }
     );
-    let _ = writeln!(s, "  node name: {}", plan.node_name);
-    match plan.elasticsearch_version {
+    if let Some(name) = &plan.about.node_name {
+        let _ = writeln!(s, "  node name: {name}");
+    }
+    match plan.about.elasticsearch_version {
         Some((a, b, c)) => {
             let _ = writeln!(s, "  Elasticsearch version: {a}.{b}.{c} (from lib/)");
         }
@@ -151,98 +150,113 @@ pub fn plan_text(plan: &Plan) -> String {
 
     let _ = writeln!(s, "\nFiles (where they end up):");
     for (path, w) in plan.written_files() {
-        let what = match &w.content {
-            Content::Text(_) => "original content + security block",
-            other => other.describe(),
-        };
         let _ = writeln!(
             s,
-            "  {}  {}  ({what})",
+            "  {}  {}  ({})",
             plan.layout.abs(&path).display(),
-            mode_text(w.mode)
+            mode_text(w.mode),
+            w.content.describe()
         );
     }
 
-    let _ = writeln!(s, "\nCertificates:");
-    for c in &plan.certificates.certs {
-        let origin = if c.generated { "generate" } else { "receive" };
+    if let Some(certs) = plan.certificates() {
+        let _ = writeln!(s, "\nCertificates:");
+        for c in &certs.certs {
+            let origin = if c.generated { "generate" } else { "receive" };
+            let _ = writeln!(
+                s,
+                "  {} ({origin}, {}, {}):",
+                c.role.name(),
+                c.key_type.name(),
+                c.key_type.signature_algorithm()
+            );
+            let _ = writeln!(s, "    subject: CN={}", c.subject_cn);
+            let _ = writeln!(s, "    issuer:  {}", c.issuer_dn());
+            let _ = writeln!(
+                s,
+                "    validity: {} days{}",
+                c.validity_days,
+                if c.is_ca { ", CA" } else { "" }
+            );
+            if !c.key_usage.is_empty() {
+                let names: Vec<&str> = c.key_usage.iter().map(|k| k.name()).collect();
+                let _ = writeln!(s, "    key usage: {}", names.join(", "));
+            }
+            if !c.extended_key_usage.is_empty() {
+                let names: Vec<&str> = c.extended_key_usage.iter().map(|k| k.name()).collect();
+                let _ = writeln!(s, "    extended key usage: {}", names.join(", "));
+            }
+            if !c.sans.is_empty() {
+                let sans: Vec<String> = c.sans.iter().map(ToString::to_string).collect();
+                let _ = writeln!(s, "    SANs: {}", sans.join(", "));
+            }
+        }
+    }
+
+    if let Some(k) = plan.keystore() {
         let _ = writeln!(
             s,
-            "  {} ({origin}, {}, {}):",
-            c.role.name(),
-            c.key_type.name(),
-            c.key_type.signature_algorithm()
+            "\nKeystore {} ({}):",
+            plan.layout.abs(&k.path).display(),
+            if k.exists { "update" } else { "create" }
         );
-        let _ = writeln!(s, "    subject: CN={}", c.subject_cn);
-        let _ = writeln!(s, "    issuer:  {}", c.issuer_dn());
         let _ = writeln!(
             s,
-            "    validity: {} days{}",
-            c.validity_days,
-            if c.is_ca { ", CA" } else { "" }
+            "  format version {} ({})",
+            k.format_version,
+            k.format_reason_text()
         );
-        if !c.key_usage.is_empty() {
-            let names: Vec<&str> = c.key_usage.iter().map(|k| k.name()).collect();
-            let _ = writeln!(s, "    key usage: {}", names.join(", "));
+        let _ = writeln!(
+            s,
+            "  password: {}",
+            if k.password_protected {
+                "protected, kept"
+            } else {
+                "none (as Elasticsearch creates it)"
+            }
+        );
+        for name in &k.remove {
+            let _ = writeln!(s, "  remove {name}");
         }
-        if !c.extended_key_usage.is_empty() {
-            let names: Vec<&str> = c.extended_key_usage.iter().map(|k| k.name()).collect();
-            let _ = writeln!(s, "    extended key usage: {}", names.join(", "));
+        for (name, _) in &k.add {
+            let _ = writeln!(s, "  add {name} = <generated>");
         }
-        if !c.sans.is_empty() {
-            let sans: Vec<String> = c.sans.iter().map(ToString::to_string).collect();
-            let _ = writeln!(s, "    SANs: {}", sans.join(", "));
+        if plan.generates_password() {
+            let _ = writeln!(s, "  (the elastic password itself is never stored)");
         }
     }
 
-    let k = &plan.keystore;
-    let _ = writeln!(
-        s,
-        "\nKeystore {} ({}):",
-        plan.layout.abs(&k.path).display(),
-        if k.exists { "update" } else { "create" }
-    );
-    let _ = writeln!(
-        s,
-        "  format version {} ({})",
-        k.format_version,
-        k.format_reason_text()
-    );
-    let _ = writeln!(
-        s,
-        "  password: {}",
-        if k.password_protected {
-            "protected, kept"
-        } else {
-            "none (as Elasticsearch creates it)"
+    if let Some(y) = plan.yml() {
+        let path = plan.layout.abs(&plan.layout.yml());
+        match &y.change {
+            YmlChange::Append {
+                block,
+                previous_block_removed,
+            } => {
+                let _ = writeln!(
+                    s,
+                    "\n{} {}:",
+                    if *previous_block_removed {
+                        "Remove the previous auto-configuration block from, then append to"
+                    } else {
+                        "Append to"
+                    },
+                    path.display()
+                );
+                let _ = writeln!(s, "---8<---");
+                s.push_str(block);
+                let _ = writeln!(s, "--->8---");
+            }
+            YmlChange::Lines { removed, added } => {
+                let _ = writeln!(s, "\nChange {}:", path.display());
+                for (n, line) in removed {
+                    let _ = writeln!(s, "  -{n}: {line}");
+                }
+                for line in added {
+                    let _ = writeln!(s, "  +   {line}");
+                }
+            }
         }
-    );
-    for name in &k.remove {
-        let _ = writeln!(s, "  remove {name}");
     }
-    for (name, _) in &k.add {
-        let _ = writeln!(s, "  add {name} = <generated>");
-    }
-    if plan
-        .steps
-        .iter()
-        .any(|st| matches!(&st.action, Action::Produce(p) if p.contains(&Product::PasswordHash)))
-    {
-        let _ = writeln!(s, "  (the elastic password itself is never stored)");
-    }
-
-    let _ = writeln!(
-        s,
-        "\n{} {}:",
-        if plan.yml.previous_block_removed {
-            "Remove the previous auto-configuration block from, then append to"
-        } else {
-            "Append to"
-        },
-        plan.layout.abs(&plan.yml.path).display()
-    );
-    let _ = writeln!(s, "---8<---");
-    s.push_str(&plan.yml.appended);
-    let _ = writeln!(s, "--->8---");
     s
 }

@@ -421,11 +421,13 @@ fn an_initial_plan_is_elasticsearchs_steps_in_order() {
         p.step(KeystoreSave).unwrap().action.undo(),
         Undo::RemoveFile(p.layout.keystore())
     );
-    assert!(p.yml.after.starts_with(&p.yml.before));
-    assert!(p.yml.after.ends_with(&p.yml.appended));
-    assert!(p
-        .yml
-        .appended
+    let y = p.yml().unwrap();
+    let crate::plan::YmlChange::Append { block, .. } = &y.change else {
+        panic!()
+    };
+    assert!(y.after.starts_with(&y.before));
+    assert!(y.after.ends_with(block.as_str()));
+    assert!(block
         .contains("generated to configure Elasticsearch security features on 14-11-2023 22:13:20"));
 }
 
@@ -454,9 +456,13 @@ fn existing_keystore_and_certs_add_backup_and_move_steps() {
         p.step(StepId::Cleanup).unwrap().action,
         Action::Cleanup(vec![p.layout.keystore_backup()])
     );
-    assert_eq!(p.keystore.format_version, 5);
-    assert_eq!(p.keystore.add.len(), 3);
-    let http = p.certificates.get(esac_certspec::CertRole::Http).unwrap();
+    assert_eq!(p.keystore().unwrap().format_version, 5);
+    assert_eq!(p.keystore().unwrap().add.len(), 3);
+    let http = p
+        .certificates()
+        .unwrap()
+        .get(esac_certspec::CertRole::Http)
+        .unwrap();
     let sans: Vec<String> = http.sans.iter().map(ToString::to_string).collect();
     assert_eq!(
         sans,
@@ -483,7 +489,8 @@ fn a_generated_password_adds_its_hash() {
         },
     );
     assert!(p
-        .keystore
+        .keystore()
+        .unwrap()
         .add
         .iter()
         .any(|(name, _)| *name == PASSWORD_HASH_SETTING));
@@ -500,14 +507,17 @@ fn a_generated_password_adds_its_hash() {
             transport_host_uncommented: true,
         },
     );
-    assert!(!e.elastic_password);
-    assert_eq!(e.keystore.add.len(), 3);
-    assert!(e
-        .yml
-        .appended
-        .contains("discovery.seed_hosts: [\"10.0.0.1:9300\"]\n"));
-    assert!(e.yml.appended.contains("\ntransport.host: 0.0.0.0\n"));
-    let generated: Vec<_> = e.certificates.generated().map(|c| c.role).collect();
+    assert!(!e.generates_password());
+    assert_eq!(e.keystore().unwrap().add.len(), 3);
+    let after = &e.yml().unwrap().after;
+    assert!(after.contains("discovery.seed_hosts: [\"10.0.0.1:9300\"]\n"));
+    assert!(after.contains("\ntransport.host: 0.0.0.0\n"));
+    let generated: Vec<_> = e
+        .certificates()
+        .unwrap()
+        .generated()
+        .map(|c| c.role)
+        .collect();
     assert_eq!(generated, [esac_certspec::CertRole::Http]);
 }
 
@@ -568,16 +578,14 @@ fn reconfigure_removes_the_old_settings_and_certs() {
         base,
     );
     assert_eq!(p.operation, Operation::Reconfigure);
-    assert!(p.yml.after.starts_with(original));
+    let after = &p.yml().unwrap().after;
+    assert!(after.starts_with(original));
     assert_eq!(
-        p.yml
-            .after
-            .matches("BEGIN SECURITY AUTO CONFIGURATION")
-            .count(),
+        after.matches("BEGIN SECURITY AUTO CONFIGURATION").count(),
         1
     );
-    assert_eq!(p.keystore.remove.len(), 4);
-    assert_eq!(p.keystore.require.len(), 3);
+    assert_eq!(p.keystore().unwrap().remove.len(), 4);
+    assert_eq!(p.keystore().unwrap().require.len(), 3);
     assert_eq!(
         p.step(StepId::Cleanup).unwrap().action,
         Action::Cleanup(vec![p.layout.keystore_backup(), p.layout.certs_backup()])

@@ -16,30 +16,84 @@ use std::path::{Path, PathBuf};
 use esac_core::RelPath;
 use nix::errno::Errno;
 use nix::fcntl::{AtFlags, OFlag, RenameFlags};
-use nix::sys::stat::{FileStat, Mode, SFlag};
+use nix::sys::stat::{Mode, SFlag};
 use nix::unistd::{Gid, Uid, UnlinkatFlags};
 
-/// Device and inode: what an object *is*, whatever its name.
+/// What kind of object a name holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Kind {
+    /// A directory.
+    Dir,
+    /// A regular file.
+    File,
+    /// A symbolic link.
+    Link,
+    /// Anything else (FIFO, socket, device).
+    Other,
+}
+
+impl Kind {
+    fn of(t: std::fs::FileType) -> Self {
+        if t.is_symlink() {
+            Kind::Link
+        } else if t.is_dir() {
+            Kind::Dir
+        } else if t.is_file() {
+            Kind::File
+        } else {
+            Kind::Other
+        }
+    }
+
+    /// One letter, for the journal.
+    pub fn letter(self) -> char {
+        match self {
+            Kind::Dir => 'd',
+            Kind::File => 'f',
+            Kind::Link => 'l',
+            Kind::Other => 'o',
+        }
+    }
+
+    /// The kind a journal letter names.
+    pub fn from_letter(c: char) -> Option<Self> {
+        Some(match c {
+            'd' => Kind::Dir,
+            'f' => Kind::File,
+            'l' => Kind::Link,
+            'o' => Kind::Other,
+            _ => return None,
+        })
+    }
+}
+
+/// What an object *is*, whatever its name: device, inode, kind and birth time. Inode numbers are
+/// reused as soon as an object is deleted, so a device and inode alone would let something put
+/// in the place of a deleted object pass for it; the kind and the birth time (statx) do not
+/// repeat. Where the file system keeps no birth time, `born` is `None`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct Identity {
     /// `st_dev`.
     pub dev: u64,
     /// `st_ino`.
     pub ino: u64,
+    /// The kind of object.
+    pub kind: Kind,
+    /// Birth time: seconds and nanoseconds since 1970.
+    pub born: Option<(i64, u32)>,
 }
 
 impl Identity {
-    fn of(st: &FileStat) -> Self {
-        Identity {
-            dev: st.st_dev,
-            ino: st.st_ino,
-        }
-    }
-
     fn of_meta(m: &std::fs::Metadata) -> Self {
+        let born = m.created().ok().and_then(|t| {
+            let d = t.duration_since(std::time::UNIX_EPOCH).ok()?;
+            Some((i64::try_from(d.as_secs()).ok()?, d.subsec_nanos()))
+        });
         Identity {
             dev: m.dev(),
             ino: m.ino(),
+            kind: Kind::of(m.file_type()),
+            born,
         }
     }
 }
@@ -64,17 +118,31 @@ pub struct Entry {
 }
 
 impl Entry {
-    fn of(st: &FileStat) -> Self {
-        let fmt = SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT;
+    fn of_meta(m: &std::fs::Metadata) -> Self {
         Entry {
-            id: Identity::of(st),
-            is_dir: fmt == SFlag::S_IFDIR,
-            is_file: fmt == SFlag::S_IFREG,
-            uid: st.st_uid,
-            gid: st.st_gid,
-            mode: st.st_mode & 0o7777,
-            size: u64::try_from(st.st_size).unwrap_or(0),
+            id: Identity::of_meta(m),
+            is_dir: m.file_type().is_dir(),
+            is_file: m.file_type().is_file(),
+            uid: m.uid(),
+            gid: m.gid(),
+            mode: m.mode() & 0o7777,
+            size: m.len(),
         }
+    }
+}
+
+/// What is at `name` in `dir`, without following a link (an `O_PATH` descriptor: no FIFO or
+/// device is opened for real); `None` when nothing is there.
+fn entry_at(dir: &OwnedFd, name: &str) -> io::Result<Option<Entry>> {
+    match nix::fcntl::openat(
+        dir,
+        name,
+        OFlag::O_PATH | OFlag::O_NOFOLLOW | OFlag::O_CLOEXEC,
+        Mode::empty(),
+    ) {
+        Ok(fd) => Ok(Some(Entry::of_meta(&File::from(fd).metadata()?))),
+        Err(Errno::ENOENT) => Ok(None),
+        Err(e) => Err(io(e)),
     }
 }
 
@@ -133,7 +201,8 @@ impl ConfigDir {
 
     /// What the config directory itself is.
     pub fn entry(&self) -> io::Result<Entry> {
-        Ok(Entry::of(&nix::sys::stat::fstat(&self.fd).map_err(io)?))
+        let dup = nix::unistd::dup(&self.fd).map_err(io)?;
+        Ok(Entry::of_meta(&File::from(dup).metadata()?))
     }
 
     /// The directory that holds `rel`, opened without following links, and the final name.
@@ -163,11 +232,7 @@ impl ConfigDir {
             Err(e) if is_absent(&e) => return Ok(None),
             Err(e) => return Err(e),
         };
-        match nix::sys::stat::fstatat(&dir, name, at_nofollow()) {
-            Ok(st) => Ok(Some(Entry::of(&st))),
-            Err(Errno::ENOENT) => Ok(None),
-            Err(e) => Err(io(e)),
-        }
+        entry_at(&dir, name)
     }
 
     /// fsync the config directory.
@@ -193,8 +258,9 @@ impl ConfigDir {
             Mode::empty(),
         )
         .map_err(io)?;
-        let st = nix::sys::stat::fstat(&fd).map_err(io)?;
-        if st.st_uid != euid() {
+        let dir_file = File::from(fd);
+        let meta = dir_file.metadata()?;
+        if meta.uid() != euid() || !meta.is_dir() {
             return Err(io::Error::new(
                 io::ErrorKind::PermissionDenied,
                 format!(
@@ -203,10 +269,10 @@ impl ConfigDir {
                 ),
             ));
         }
-        chown_fd(&fd, owner)?;
-        nix::sys::stat::fchmod(&fd, Mode::from_bits_truncate(mode)).map_err(io)?;
+        chown_fd(&dir_file, owner)?;
+        nix::sys::stat::fchmod(&dir_file, Mode::from_bits_truncate(mode)).map_err(io)?;
         nix::unistd::fsync(&dir).map_err(io)?;
-        Ok(Identity::of(&st))
+        Ok(Identity::of_meta(&meta))
     }
 
     /// Creates `temp` exclusively, writes `bytes`, sets owner and mode on the descriptor and
@@ -250,7 +316,7 @@ impl ConfigDir {
     pub fn rename_new(&self, from: &RelPath, to: &RelPath) -> io::Result<Identity> {
         let (fdir, fname) = self.parent(from)?;
         let (tdir, tname) = self.parent(to)?;
-        let st = nix::sys::stat::fstatat(&fdir, fname, at_nofollow()).map_err(io)?;
+        let moving = entry_at(&fdir, fname)?.ok_or_else(|| io(Errno::ENOENT))?;
         match nix::fcntl::renameat2(&fdir, fname, &tdir, tname, RenameFlags::RENAME_NOREPLACE) {
             Ok(()) => {}
             Err(Errno::EINVAL | Errno::ENOSYS) => {
@@ -265,7 +331,7 @@ impl ConfigDir {
         }
         nix::unistd::fsync(&tdir).map_err(io)?;
         nix::unistd::fsync(&fdir).map_err(io)?;
-        Ok(Identity::of(&st))
+        Ok(moving.id)
     }
 
     /// Renames `from` over `to` (which may exist: an atomic replace), then fsyncs the directory.
@@ -285,7 +351,8 @@ impl ConfigDir {
         let (tdir, tname) = self.parent(target)?;
         let (bdir, bname) = self.parent(backup)?;
         let st = nix::sys::stat::fstatat(&tdir, tname, at_nofollow()).map_err(io)?;
-        if !Entry::of(&st).is_file {
+        let original = entry_at(&tdir, tname)?.ok_or_else(|| io(Errno::ENOENT))?;
+        if !original.is_file {
             return Err(io::Error::new(
                 io::ErrorKind::InvalidInput,
                 format!("[{}] is not a regular file", self.abs(target).display()),
@@ -294,13 +361,13 @@ impl ConfigDir {
         match nix::unistd::linkat(&tdir, tname, &bdir, bname, AtFlags::empty()) {
             Ok(()) => {
                 nix::unistd::fsync(&bdir).map_err(io)?;
-                return Ok(Identity::of(&st));
+                return Ok(original.id);
             }
             Err(Errno::EPERM | Errno::ENOTSUP | Errno::EXDEV | Errno::EMLINK) => {}
             Err(e) => return Err(io(e)),
         }
         let bytes = self.read(target, u64::MAX / 2)?;
-        let entry = Entry::of(&st);
+        let entry = original;
         let id = self.write_temp(
             backup,
             &bytes,
@@ -335,6 +402,75 @@ impl ConfigDir {
         )
         .map_err(io)?;
         Ok(File::from(fd))
+    }
+
+    /// Rewrites the regular file `rel` in place (same inode, owner, group and mode), from `old`
+    /// (its current content) to `new`: when `new` starts with `old`, only the suffix is written
+    /// at the old length; otherwise the whole content is written from the start and the file
+    /// truncated. Then fsync, and the result is read back and compared. `stop_half_way` (tests)
+    /// writes half of what it would and returns an error.
+    pub fn write_in_place(
+        &self,
+        rel: &RelPath,
+        old: &[u8],
+        new: &[u8],
+        stop_half_way: bool,
+    ) -> io::Result<()> {
+        use std::os::unix::fs::FileExt;
+        let (dir, name) = self.parent(rel)?;
+        let fd = nix::fcntl::openat(
+            &dir,
+            name,
+            OFlag::O_WRONLY | OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(io)?;
+        let file = File::from(fd);
+        if !file.metadata()?.is_file() {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("[{}] is not a regular file", self.abs(rel).display()),
+            ));
+        }
+        let (offset, bytes) = match new.strip_prefix(old) {
+            Some(suffix) => (old.len(), suffix),
+            None => (0, new),
+        };
+        let bytes = if stop_half_way {
+            &bytes[..bytes.len() / 2]
+        } else {
+            bytes
+        };
+        file.write_all_at(bytes, offset as u64)?;
+        if stop_half_way {
+            file.sync_all()?;
+            return Err(io::Error::other("stopped half-way (test)"));
+        }
+        file.set_len(new.len() as u64)?;
+        file.sync_all()?;
+        let back = self.read(rel, new.len() as u64)?;
+        if back != new {
+            return Err(io::Error::other(format!(
+                "[{}] does not hold what was written",
+                self.abs(rel).display()
+            )));
+        }
+        Ok(())
+    }
+
+    /// Gives `to` the access and modification times of `from` (neither followed if a link).
+    pub fn copy_times(&self, from: &RelPath, to: &RelPath) -> io::Result<()> {
+        let (fdir, fname) = self.parent(from)?;
+        let st = nix::sys::stat::fstatat(&fdir, fname, at_nofollow()).map_err(io)?;
+        let (tdir, tname) = self.parent(to)?;
+        nix::sys::stat::utimensat(
+            &tdir,
+            tname,
+            &nix::sys::time::TimeSpec::new(st.st_atime, st.st_atime_nsec),
+            &nix::sys::time::TimeSpec::new(st.st_mtime, st.st_mtime_nsec),
+            nix::sys::stat::UtimensatFlags::NoFollowSymlink,
+        )
+        .map_err(io)
     }
 
     /// Whether `rel` is a directory (not a link) with no entries.
@@ -398,10 +534,9 @@ impl ConfigDir {
             Err(e) if is_absent(&e) => return Ok(()),
             Err(e) => return Err(e),
         };
-        match nix::sys::stat::fstatat(&dir, name, at_nofollow()) {
-            Err(Errno::ENOENT) => return Ok(()),
-            Err(e) => return Err(io(e)),
-            Ok(st) => check_identity(self, rel, &st, expect)?,
+        match entry_at(&dir, name)? {
+            None => return Ok(()),
+            Some(e) => check_identity(self, rel, &e, expect)?,
         }
         nix::unistd::unlinkat(&dir, name, UnlinkatFlags::NoRemoveDir).map_err(io)?;
         nix::unistd::fsync(&dir).map_err(io)
@@ -415,13 +550,11 @@ impl ConfigDir {
             Err(e) if is_absent(&e) => return Ok(()),
             Err(e) => return Err(e),
         };
-        let st = match nix::sys::stat::fstatat(&dir, name, at_nofollow()) {
-            Err(Errno::ENOENT) => return Ok(()),
-            Err(e) => return Err(io(e)),
-            Ok(st) => st,
+        let Some(found) = entry_at(&dir, name)? else {
+            return Ok(());
         };
-        check_identity(self, rel, &st, expect)?;
-        if Entry::of(&st).is_dir {
+        check_identity(self, rel, &found, expect)?;
+        if found.is_dir {
             remove_contents(&dir, name, 0)?;
             nix::unistd::unlinkat(&dir, name, UnlinkatFlags::RemoveDir).map_err(io)?;
         } else {
@@ -434,11 +567,11 @@ impl ConfigDir {
 fn check_identity(
     config: &ConfigDir,
     rel: &RelPath,
-    st: &FileStat,
+    found: &Entry,
     expect: Option<Identity>,
 ) -> io::Result<()> {
     match expect {
-        Some(id) if id != Identity::of(st) => Err(not_ours(config, rel)),
+        Some(id) if id != found.id => Err(not_ours(config, rel)),
         _ => Ok(()),
     }
 }
@@ -484,7 +617,7 @@ fn remove_contents(parent: &OwnedFd, name: &str, depth: usize) -> io::Result<()>
         let is_dir = match entry.file_type() {
             Some(t) => t == nix::dir::Type::Directory,
             None => nix::sys::stat::fstatat(&keep, n, at_nofollow())
-                .map(|st| Entry::of(&st).is_dir)
+                .map(|st| SFlag::from_bits_truncate(st.st_mode) & SFlag::S_IFMT == SFlag::S_IFDIR)
                 .map_err(io)?,
         };
         names.push((n.to_owned(), is_dir));

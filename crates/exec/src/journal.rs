@@ -7,19 +7,25 @@
 //! es-autoconf journal 2
 //! operation initial
 //! epoch 1700000000
-//! yml <sha256 before> <sha256 after>
+//! yml <sha256 before> <sha256 after>           (when the run changes elasticsearch.yml)
 //! data <hex of an absolute data directory path that was empty>
 //! begin <step>
 //! temp <step> <relpath>                          a temp file may exist (created exclusively)
-//! undo <step> rmdir <relpath> <dev> <ino>        a directory this run created
-//! undo <step> rm <relpath> <dev> <ino>           a file this run created
-//! undo <step> rename <from> <to> <dev> <ino>     moved from -> to (about to be)
-//! undo <step> restore <target> <backup> <dev> <ino>  backup is (about to be) a link to target
-//! prepared <step> <relpath> <dev> <ino>          the replacement about to be renamed over relpath
-//! clean <relpath> <dev> <ino>                    removed once committed
-//! commit <step> <relpath> <dev> <ino>            the commit's replacement, about to be renamed
+//! undo <step> rmdir <relpath> <id>               a directory this run created
+//! undo <step> rm <relpath> <id>                  a file this run created
+//! undo <step> rename <from> <to> <id>            moved from -> to (about to be)
+//! undo <step> restore <target> <backup> <id>     backup is (about to be) a link to target
+//! undo <step> rewrite <target> <copy> <id>       target is (about to be) rewritten in place;
+//!                                                copy (identity given) holds its old content
+//! prepared <step> <relpath> <id>                 the replacement about to be renamed over relpath
+//! clean <relpath> <id>                           removed once committed
+//! commit <step> <relpath> <id>                   the commit's replacement, about to be renamed
 //! committed
 //! ```
+//!
+//! An `<id>` is `<dev> <ino> <kind><birth>`: device, inode, `d`/`f`/`l`/`o`, and the birth time
+//! as `secs.nanos` (`-` where the file system keeps none), so a reused inode number is not
+//! mistaken for the object the run made.
 //!
 //! The file is created complete (temp file, fsync, exclusive rename), appended with `O_APPEND`
 //! and fsynced after each record. It is read back only if it is a regular file owned by the
@@ -65,6 +71,16 @@ pub enum UndoRecord {
         /// What was moved.
         id: Identity,
     },
+    /// `target` is rewritten in place (a bind mount cannot be renamed over); `copy` holds its
+    /// old content: write it back in place.
+    RewriteFrom {
+        /// The rewritten file.
+        target: RelPath,
+        /// The copy of its old content.
+        copy: RelPath,
+        /// The copy's identity.
+        id: Identity,
+    },
     /// `backup` is a second link to `target`'s original inode `id`: put it back.
     RestoreBackup {
         /// The backed-up file.
@@ -103,10 +119,8 @@ pub struct JournalData {
     pub operation: String,
     /// The run's epoch.
     pub epoch: i64,
-    /// SHA-256 (hex) of the yml before the run.
-    pub yml_before: String,
-    /// SHA-256 (hex) of the yml the run writes.
-    pub yml_after: String,
+    /// SHA-256 (hex) of the yml before the run and of the yml it writes, when it changes it.
+    pub yml: Option<(String, String)>,
     /// Data directories that were empty when the run started.
     pub data_dirs: Vec<PathBuf>,
     /// The records, in order.
@@ -151,15 +165,14 @@ impl Journal {
         config: &ConfigDir,
         layout: &Layout,
         operation: &str,
-        yml_before: &str,
-        yml_after: &str,
+        yml: Option<(&str, &str)>,
         data_dirs: &[PathBuf],
     ) -> io::Result<Journal> {
         use std::os::unix::ffi::OsStrExt;
-        let mut text = format!(
-            "{MAGIC}\noperation {operation}\nepoch {}\nyml {yml_before} {yml_after}\n",
-            layout.epoch()
-        );
+        let mut text = format!("{MAGIC}\noperation {operation}\nepoch {}\n", layout.epoch());
+        if let Some((before, after)) = yml {
+            text.push_str(&format!("yml {before} {after}\n"));
+        }
         for d in data_dirs {
             text.push_str(&format!("data {}\n", hex(d.as_os_str().as_bytes())));
         }
@@ -185,7 +198,11 @@ impl Journal {
 }
 
 fn id_text(id: Identity) -> String {
-    format!("{} {}", id.dev, id.ino)
+    let born = match id.born {
+        Some((secs, nanos)) => format!("{secs}.{nanos:09}"),
+        None => "-".into(),
+    };
+    format!("{} {} {}{born}", id.dev, id.ino, id.kind.letter())
 }
 
 fn render(r: &Record) -> String {
@@ -200,6 +217,9 @@ fn render(r: &Record) -> String {
             }
             UndoRecord::RestoreBackup { target, backup, id } => {
                 format!("undo {s} restore {target} {backup} {}", id_text(*id))
+            }
+            UndoRecord::RewriteFrom { target, copy, id } => {
+                format!("undo {s} rewrite {target} {copy} {}", id_text(*id))
             }
         },
         Record::Prepared(s, p, id) => format!("prepared {s} {p} {}", id_text(*id)),
@@ -275,8 +295,7 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
         .first()
         .and_then(|e| e.parse::<i64>().ok())
         .ok_or("bad epoch")?;
-    let yml = field("yml")?;
-    let [yml_before, yml_after] = <[String; 2]>::try_from(yml).map_err(|_| "bad yml line")?;
+    let mut yml = None;
     let mut data_dirs = Vec::new();
     let mut records = Vec::new();
     for line in lines {
@@ -286,13 +305,34 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
         let w: Vec<&str> = line.split(' ').collect();
         let step = |s: &str| StepId::from_name(s).ok_or_else(|| format!("unknown step [{s}]"));
         let rel = |s: &str| RelPath::new(s).map_err(|e| e.to_string());
-        let id = |dev: &str, ino: &str| -> Result<Identity, String> {
+        let id = |dev: &str, ino: &str, what: &str| -> Result<Identity, String> {
+            let mut chars = what.chars();
+            let kind = chars
+                .next()
+                .and_then(crate::fsops::Kind::from_letter)
+                .ok_or("bad kind")?;
+            let rest = chars.as_str();
+            let born = if rest == "-" {
+                None
+            } else {
+                let (secs, nanos) = rest.split_once('.').ok_or("bad birth time")?;
+                Some((
+                    secs.parse().map_err(|_| "bad birth time")?,
+                    nanos.parse().map_err(|_| "bad birth time")?,
+                ))
+            };
             Ok(Identity {
                 dev: dev.parse().map_err(|_| "bad device")?,
                 ino: ino.parse().map_err(|_| "bad inode")?,
+                kind,
+                born,
             })
         };
         let record = match w.as_slice() {
+            ["yml", before, after] if yml.is_none() && records.is_empty() => {
+                yml = Some(((*before).to_owned(), (*after).to_owned()));
+                continue;
+            }
             ["data", h] => {
                 use std::os::unix::ffi::OsStrExt;
                 let bytes = unhex(h).ok_or("bad data line")?;
@@ -305,39 +345,47 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
             }
             ["begin", s] => Record::Begin(step(s)?),
             ["temp", s, p] => Record::Temp(step(s)?, rel(p)?),
-            ["undo", s, "rmdir", p, d, i] => Record::Undo(
+            ["undo", s, "rmdir", p, d, i, k] => Record::Undo(
                 step(s)?,
                 UndoRecord::RemoveDir {
                     path: rel(p)?,
-                    id: id(d, i)?,
+                    id: id(d, i, k)?,
                 },
             ),
-            ["undo", s, "rm", p, d, i] => Record::Undo(
+            ["undo", s, "rm", p, d, i, k] => Record::Undo(
                 step(s)?,
                 UndoRecord::RemoveFile {
                     path: rel(p)?,
-                    id: id(d, i)?,
+                    id: id(d, i, k)?,
                 },
             ),
-            ["undo", s, "rename", f, t, d, i] => Record::Undo(
+            ["undo", s, "rename", f, t, d, i, k] => Record::Undo(
                 step(s)?,
                 UndoRecord::RenameBack {
                     from: rel(f)?,
                     to: rel(t)?,
-                    id: id(d, i)?,
+                    id: id(d, i, k)?,
                 },
             ),
-            ["undo", s, "restore", t, b, d, i] => Record::Undo(
+            ["undo", s, "restore", t, b, d, i, k] => Record::Undo(
                 step(s)?,
                 UndoRecord::RestoreBackup {
                     target: rel(t)?,
                     backup: rel(b)?,
-                    id: id(d, i)?,
+                    id: id(d, i, k)?,
                 },
             ),
-            ["prepared", s, p, d, i] => Record::Prepared(step(s)?, rel(p)?, id(d, i)?),
-            ["clean", p, d, i] => Record::Clean(rel(p)?, id(d, i)?),
-            ["commit", s, p, d, i] => Record::Commit(step(s)?, rel(p)?, id(d, i)?),
+            ["undo", s, "rewrite", t, c, d, i, k] => Record::Undo(
+                step(s)?,
+                UndoRecord::RewriteFrom {
+                    target: rel(t)?,
+                    copy: rel(c)?,
+                    id: id(d, i, k)?,
+                },
+            ),
+            ["prepared", s, p, d, i, k] => Record::Prepared(step(s)?, rel(p)?, id(d, i, k)?),
+            ["clean", p, d, i, k] => Record::Clean(rel(p)?, id(d, i, k)?),
+            ["commit", s, p, d, i, k] => Record::Commit(step(s)?, rel(p)?, id(d, i, k)?),
             ["committed"] => Record::Committed,
             _ => {
                 return Err(format!(
@@ -351,8 +399,7 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
     Ok(JournalData {
         operation,
         epoch,
-        yml_before,
-        yml_after,
+        yml,
         data_dirs,
         records,
     })
@@ -371,12 +418,16 @@ mod tests {
             &c,
             &layout,
             "initial",
-            "aa",
-            "bb",
+            Some(("aa", "bb")),
             &[PathBuf::from("/var/lib/my data")],
         )
         .unwrap();
-        let id = Identity { dev: 1, ino: 2 };
+        let id = Identity {
+            dev: 1,
+            ino: 2,
+            kind: crate::fsops::Kind::Dir,
+            born: Some((1_700_000_000, 5)),
+        };
         let p = RelPath::new("certs.42.tmp").unwrap();
         let records = vec![
             Record::Begin(StepId::StagingDir),
@@ -405,6 +456,14 @@ mod tests {
                 },
             ),
             Record::Prepared(StepId::WriteYml, layout.yml(), id),
+            Record::Undo(
+                StepId::WriteYml,
+                UndoRecord::RewriteFrom {
+                    target: layout.yml(),
+                    copy: layout.copy_for(&layout.yml()),
+                    id,
+                },
+            ),
             Record::Clean(layout.keystore_backup(), id),
             Record::Commit(StepId::WriteYml, layout.yml(), id),
             Record::Committed,
@@ -416,6 +475,7 @@ mod tests {
         assert_eq!(back.records, records);
         assert_eq!(back.epoch, 42);
         assert_eq!(back.data_dirs, [PathBuf::from("/var/lib/my data")]);
+        assert_eq!(back.yml, Some(("aa".into(), "bb".into())));
         assert!(back.committed());
         // A torn last line is not a record.
         let mut bytes = std::fs::read(t.path().join(".es-autoconf.journal")).unwrap();
@@ -426,9 +486,12 @@ mod tests {
     #[test]
     fn hostile_journals_are_refused_not_followed() {
         for bad in [
-            &b"es-autoconf journal 2\noperation x\nepoch 1\nyml a b\nundo generate rm ../etc/passwd 1 2\n"[..],
-            b"es-autoconf journal 2\noperation x\nepoch 1\nyml a b\nundo generate rm /etc/passwd 1 2\n",
+            &b"es-autoconf journal 2\noperation x\nepoch 1\nyml a b\nundo generate rm ../etc/passwd 1 2 f-\n"[..],
+            b"es-autoconf journal 2\noperation x\nepoch 1\nyml a b\nundo generate rm /etc/passwd 1 2 f-\n",
+            b"es-autoconf journal 2\noperation x\nepoch 1\nyml a b\nundo generate rm a 1 2 x-\n",
+            b"es-autoconf journal 2\noperation x\nepoch 1\nyml a b\nundo generate rm a 1 2 f1.x\n",
             b"es-autoconf journal 2\noperation x\nepoch zz\nyml a b\n",
+            b"es-autoconf journal 2\noperation x\nepoch 1\nbegin journal\nyml a b\n",
             b"es-autoconf journal 1\nepoch=1\n",
             b"\xff\xfe",
             b"",

@@ -5,8 +5,9 @@
 //! that cannot be opened is not an error here: it is reported by the step that checks it
 //! ([`StepId::KeystoreOpen`]), after the steps Elasticsearch takes before opening it.
 
-use esac_core::plan::{Content, Product, SecretValue};
-use esac_core::{Plan, StepId};
+use esac_certspec::CertPlan;
+use esac_core::plan::{Content, KeystoreEdit, Product, SecretValue};
+use esac_core::StepId;
 use esac_keystore::{DerivedKey, FormatVersion, Keystore, KeystoreFile, MAX_FILE_SIZE};
 use esac_pki::{KeySource, Material, Received};
 use esac_secret::Secret;
@@ -14,10 +15,14 @@ use esac_secret::Secret;
 use crate::fsops::ConfigDir;
 use crate::ExecErrorKind;
 
+/// A keystore opened (or created) with the key it is saved with, or why it could not be.
+pub(crate) type Opened = Result<(Keystore, DerivedKey), esac_keystore::Error>;
+
 /// What [`produce`] made.
+#[derive(Default)]
 pub(crate) struct Produced {
-    pub material: Material,
-    pub keystore: Result<(Keystore, DerivedKey), esac_keystore::Error>,
+    pub material: Option<Material>,
+    pub keystore: Option<(KeystoreEdit, Opened)>,
     pub password_hash: Option<Secret>,
     pub transport_password: Secret,
     pub http_password: Secret,
@@ -31,43 +36,73 @@ pub(crate) struct Sources<'a> {
     pub received: Option<&'a Received>,
 }
 
+/// What the slow part of `products` is, for a progress line: key generation.
+pub(crate) fn describe(products: &[Product]) -> Option<String> {
+    let certs = products.iter().find_map(|p| match p {
+        Product::Certificates(c) => Some(c),
+        _ => None,
+    })?;
+    let keys: Vec<_> = certs.generated().collect();
+    let first = keys.first()?;
+    Some(format!(
+        "Generating {} {} key{} and certificate{}...",
+        keys.len(),
+        first.key_type,
+        if keys.len() == 1 { "" } else { "s" },
+        if keys.len() == 1 { "" } else { "s" },
+    ))
+}
+
 pub(crate) fn produce(
-    plan: &Plan,
     products: &[Product],
     src: &Sources<'_>,
     config: &ConfigDir,
 ) -> Result<Produced, ExecErrorKind> {
-    let now = plan
-        .certificates
-        .certs
-        .first()
-        .map(|c| c.not_before)
-        .unwrap_or(std::time::UNIX_EPOCH);
-    let version = FormatVersion::from_number(plan.keystore.format_version as i32)
-        .unwrap_or(FormatVersion::CURRENT);
-    let want_hash = products.contains(&Product::PasswordHash);
+    let certs: Option<&CertPlan> = products.iter().find_map(|p| match p {
+        Product::Certificates(c) => Some(c),
+        _ => None,
+    });
+    let edit: Option<&KeystoreEdit> = products.iter().find_map(|p| match p {
+        Product::Keystore(k) => Some(k),
+        _ => None,
+    });
+    let want_hash = products.iter().any(|p| matches!(p, Product::PasswordHash));
     let (material, keystore, hash) = std::thread::scope(|s| {
-        let gen = s.spawn(|| match src.received {
-            Some(received) => {
-                esac_pki::generate_enrolled(&plan.certificates, received, src.keys, now)
-            }
-            None => esac_pki::generate(&plan.certificates, src.keys, now),
+        let gen = certs.map(|plan| {
+            s.spawn(move || {
+                let now = plan
+                    .certs
+                    .first()
+                    .map(|c| c.not_before)
+                    .unwrap_or(std::time::UNIX_EPOCH);
+                match src.received {
+                    Some(received) => esac_pki::generate_enrolled(plan, received, src.keys, now),
+                    None => esac_pki::generate(plan, src.keys, now),
+                }
+            })
         });
-        let ks = s.spawn(|| open_keystore(plan, config, src.keystore_password, version));
+        let ks = edit.map(|e| s.spawn(move || open_keystore(e, config, src.keystore_password)));
         let hash = want_hash
             .then_some(src.elastic_password)
             .flatten()
             .map(|pw| s.spawn(move || esac_pki::bcrypt_hash(pw)));
         (
-            gen.join(),
-            ks.join(),
+            gen.map(std::thread::ScopedJoinHandle::join),
+            ks.map(std::thread::ScopedJoinHandle::join),
             hash.map(std::thread::ScopedJoinHandle::join),
         )
     });
-    let material = material
-        .map_err(|_| ExecErrorKind::WorkerPanicked)?
-        .map_err(ExecErrorKind::Generate)?;
-    let keystore = keystore.map_err(|_| ExecErrorKind::WorkerPanicked)?;
+    let material = match material {
+        None => None,
+        Some(m) => Some(
+            m.map_err(|_| ExecErrorKind::WorkerPanicked)?
+                .map_err(ExecErrorKind::Generate)?,
+        ),
+    };
+    let keystore = match (keystore, edit) {
+        (Some(k), Some(e)) => Some((e.clone(), k.map_err(|_| ExecErrorKind::WorkerPanicked)?)),
+        _ => None,
+    };
     let password_hash = match hash {
         None => None,
         Some(h) => Some(
@@ -87,14 +122,15 @@ pub(crate) fn produce(
 /// Loads and decrypts the existing keystore (reusing its key derivation when the format stays),
 /// or creates one with `keystore.seed`, as `KeyStoreWrapper.bootstrap` does.
 fn open_keystore(
-    plan: &Plan,
+    edit: &KeystoreEdit,
     config: &ConfigDir,
     password: &Secret,
-    version: FormatVersion,
 ) -> Result<(Keystore, DerivedKey), esac_keystore::Error> {
-    let rel = &plan.keystore.path;
+    let version =
+        FormatVersion::from_number(edit.format_version as i32).unwrap_or(FormatVersion::CURRENT);
+    let rel = &edit.path;
     let path = config.abs(rel);
-    if !plan.keystore.exists {
+    if !edit.exists {
         let ks = Keystore::create()?;
         let key = DerivedKey::new_random(&Secret::default(), version)?;
         return Ok((ks, key));
@@ -120,22 +156,22 @@ fn open_keystore(
     Ok((ks, key))
 }
 
-/// Applies the plan's keystore checks to the opened keystore (spec §1.2 steps 12–13, §8.2 step 7).
-pub(crate) fn check_keystore(plan: &Plan, produced: &mut Produced) -> Result<(), ExecErrorKind> {
-    let (ks, _) = match &mut produced.keystore {
-        Ok(opened) => opened,
+/// Applies the keystore edit's checks to the opened keystore (spec §1.2 steps 12–13, §8.2
+/// step 7).
+pub(crate) fn check_keystore(produced: &mut Produced) -> Result<(), ExecErrorKind> {
+    let Some((edit, opened)) = &mut produced.keystore else {
+        return Err(ExecErrorKind::WorkerPanicked);
+    };
+    let ks = match opened {
+        Ok((ks, _)) => ks,
         Err(_) => {
-            let failed = std::mem::replace(
-                &mut produced.keystore,
-                Err(esac_keystore::Error::KeyMismatch),
-            );
+            let failed = std::mem::replace(opened, Err(esac_keystore::Error::KeyMismatch));
             return Err(match failed {
                 Err(e) => ExecErrorKind::Keystore(e),
                 Ok(_) => ExecErrorKind::WorkerPanicked,
             });
         }
     };
-    let edit = &plan.keystore;
     if let Some(missing) = edit.require.iter().find(|s| !ks.contains(s)) {
         return Err(ExecErrorKind::KeystoreMissingSetting(missing));
     }
@@ -151,25 +187,29 @@ pub(crate) fn check_keystore(plan: &Plan, produced: &mut Produced) -> Result<(),
 /// The bytes of `content`.
 pub(crate) fn bytes(
     content: &Content,
-    plan: &Plan,
     produced: &mut Produced,
     step: StepId,
 ) -> Result<Vec<u8>, ExecErrorKind> {
-    let m = &produced.material;
+    let material = || {
+        produced
+            .material
+            .as_ref()
+            .ok_or(ExecErrorKind::WorkerPanicked)
+    };
     match content {
-        Content::HttpCaPem => Ok(m.http_ca_pem().into_bytes()),
-        Content::TransportP12 => m
+        Content::HttpCaPem => Ok(material()?.http_ca_pem().into_bytes()),
+        Content::TransportP12 => material()?
             .transport_p12(&produced.transport_password)
             .map_err(ExecErrorKind::Generate),
-        Content::HttpP12 => m
+        Content::HttpP12 => material()?
             .http_p12(&produced.http_password)
             .map_err(ExecErrorKind::Generate),
-        Content::Text(t) => Ok(t.clone().into_bytes()),
+        Content::Yml(y) => Ok(y.after.clone().into_bytes()),
         Content::Keystore => {
-            let Ok((ks, key)) = &mut produced.keystore else {
+            let Some((edit, Ok((ks, key)))) = &mut produced.keystore else {
                 return Err(ExecErrorKind::WorkerPanicked);
             };
-            for (name, value) in &plan.keystore.add {
+            for (name, value) in &edit.add {
                 let v = match value {
                     SecretValue::TransportStorePassword => produced.transport_password.clone(),
                     SecretValue::HttpStorePassword => produced.http_password.clone(),

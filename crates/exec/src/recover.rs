@@ -136,6 +136,20 @@ fn committed(config: &ConfigDir, data: &JournalData) -> io::Result<bool> {
     if data.committed() {
         return Ok(true);
     }
+    // An in-place rewrite that completed before its record was written.
+    if let Some((_, after)) = &data.yml {
+        let layout = Layout::new(config.path(), data.epoch);
+        let rewriting = data.records.iter().any(|r| {
+            matches!(r, Record::Undo(_, UndoRecord::RewriteFrom { target, .. }) if *target == layout.yml())
+        });
+        if rewriting {
+            if let Ok(bytes) = config.read(&layout.yml(), esac_core::layout::MAX_YML_BYTES) {
+                if journal::sha256_hex(&bytes) == *after {
+                    return Ok(true);
+                }
+            }
+        }
+    }
     for r in &data.records {
         if let Record::Commit(_, path, id) = r {
             if config.stat(path)?.map(|e| e.id) == Some(*id) {
@@ -200,16 +214,35 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
     let mut findings = Vec::new();
     let show = |p: &RelPath| config.abs(p).display().to_string();
     let yml = layout.yml();
-    match config.read(&yml, esac_core::layout::MAX_YML_BYTES) {
-        Ok(bytes) => {
-            if journal::sha256_hex(&bytes) != data.yml_before {
-                findings.push(format!(
-                    "[{}] was changed since the run stopped (it holds neither the text from before the run nor the run's)",
-                    show(&yml)
-                ));
-            }
+    // A yml being rewritten in place may be torn; its copy restores it, provided the copy is the
+    // text from before the run.
+    let rewrite_copy = data.records.iter().find_map(|r| match r {
+        Record::Undo(_, UndoRecord::RewriteFrom { target, copy, id }) if *target == yml => {
+            Some((copy.clone(), *id))
         }
-        Err(e) => findings.push(format!("[{}] cannot be read: {e}", show(&yml))),
+        _ => None,
+    });
+    let torn_allowed = match (&rewrite_copy, &data.yml) {
+        (Some((copy, id)), Some((before, _))) => {
+            config.stat(copy)?.is_some_and(|e| e.id == *id)
+                && config
+                    .read(copy, esac_core::layout::MAX_YML_BYTES)
+                    .is_ok_and(|b| journal::sha256_hex(&b) == *before)
+        }
+        _ => false,
+    };
+    if let Some((before, _)) = data.yml.as_ref().filter(|_| !torn_allowed) {
+        match config.read(&yml, esac_core::layout::MAX_YML_BYTES) {
+            Ok(bytes) => {
+                if journal::sha256_hex(&bytes) != *before {
+                    findings.push(format!(
+                        "[{}] was changed since the run stopped (it holds neither the text from before the run nor the run's)",
+                        show(&yml)
+                    ));
+                }
+            }
+            Err(e) => findings.push(format!("[{}] cannot be read: {e}", show(&yml))),
+        }
     }
     for dir in &data.data_dirs {
         if let Ok(mut entries) = std::fs::read_dir(dir) {
@@ -259,6 +292,12 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
                     ));
                 }
             }
+            UndoRecord::RewriteFrom { copy, id, .. } => match view.get(copy)? {
+                Some(found) if found != *id => {
+                    findings.push(format!("[{}] is not the copy the run made", show(copy)))
+                }
+                _ => view.set(copy, None),
+            },
             UndoRecord::RestoreBackup { target, backup, id } => {
                 if !restores.iter().any(|(j, _)| *j == i) {
                     continue;
@@ -316,44 +355,61 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
 }
 
 /// Undoes every recorded change, most recent first, touching only objects whose identity
-/// matches. Stops at the first failure.
+/// matches. Stops at the first failure (recovery has verified everything before).
 pub(crate) fn undo(config: &ConfigDir, records: &[Record]) -> io::Result<()> {
     let restores = latest_restores(records);
     for (i, r) in records.iter().enumerate().rev() {
         let Record::Undo(_, u) = r else { continue };
-        match u {
-            UndoRecord::RemoveDir { path, id } => config.remove_tree(path, Some(*id))?,
-            UndoRecord::RemoveFile { path, id } => config.remove_file(path, Some(*id))?,
-            UndoRecord::RenameBack { from, to, id } => {
-                if config.stat(to)?.is_some_and(|e| e.id == *id) {
-                    config.rename_new(to, from)?;
+        if matches!(u, UndoRecord::RestoreBackup { .. }) && !restores.iter().any(|(j, _)| *j == i) {
+            continue;
+        }
+        undo_one(config, u, records)?;
+    }
+    Ok(())
+}
+
+/// Undoes one change, if it was made and its objects are still what the run made; `records`
+/// tell which replacements were the run's.
+pub(crate) fn undo_one(config: &ConfigDir, u: &UndoRecord, records: &[Record]) -> io::Result<()> {
+    match u {
+        UndoRecord::RemoveDir { path, id } => config.remove_tree(path, Some(*id)),
+        UndoRecord::RemoveFile { path, id } => config.remove_file(path, Some(*id)),
+        UndoRecord::RewriteFrom { target, copy, id } => {
+            if config.stat(copy)?.is_some_and(|e| e.id == *id) {
+                let old = config.read(copy, esac_core::layout::MAX_YML_BYTES)?;
+                let now = config.read(target, esac_core::layout::MAX_YML_BYTES)?;
+                if now != old {
+                    config.write_in_place(target, &now, &old, false)?;
                 }
+                config.copy_times(copy, target)?;
+                config.remove_file(copy, Some(*id))?;
             }
-            UndoRecord::RestoreBackup { target, backup, id } => {
-                if !restores.iter().any(|(j, _)| *j == i) {
-                    continue;
+            Ok(())
+        }
+        UndoRecord::RenameBack { from, to, id } => {
+            if config.stat(to)?.is_some_and(|e| e.id == *id) {
+                config.rename_new(to, from)?;
+            }
+            Ok(())
+        }
+        UndoRecord::RestoreBackup { target, backup, id } => {
+            let Some(b) = config.stat(backup)? else {
+                return Ok(());
+            };
+            if b.id != *id {
+                return Err(crate::fsops::not_ours(config, backup));
+            }
+            match config.stat(target)? {
+                // Still the same inode: only the extra link goes.
+                Some(t) if t.id == b.id => config.remove_file(backup, Some(*id)),
+                Some(t) if prepared_ids(records, target).contains(&t.id) => {
+                    config.rename(backup, target)
                 }
-                let Some(b) = config.stat(backup)? else {
-                    continue;
-                };
-                if b.id != *id {
-                    return Err(crate::fsops::not_ours(config, backup));
-                }
-                match config.stat(target)? {
-                    // Still the same inode: only the extra link goes.
-                    Some(t) if t.id == b.id => config.remove_file(backup, Some(*id))?,
-                    Some(t) if prepared_ids(records, target).contains(&t.id) => {
-                        config.rename(backup, target)?
-                    }
-                    None => {
-                        config.rename_new(backup, target)?;
-                    }
-                    Some(_) => return Err(crate::fsops::not_ours(config, target)),
-                }
+                None => config.rename_new(backup, target).map(drop),
+                Some(_) => Err(crate::fsops::not_ours(config, target)),
             }
         }
     }
-    Ok(())
 }
 
 /// After the commit: removes what the run marked for cleaning, when it is still what the run

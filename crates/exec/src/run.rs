@@ -6,7 +6,7 @@
 use std::io;
 use std::path::PathBuf;
 
-use esac_core::plan::{Action, Existing, FileWrite, ModeRule, OwnerRule, Step};
+use esac_core::plan::{Action, Content, Existing, FileWrite, ModeRule, OwnerRule, Step};
 use esac_core::{Plan, RelPath, StepId};
 
 use crate::failpoint;
@@ -19,11 +19,15 @@ use crate::{ExecError, ExecErrorKind, Executed, Inputs};
 
 struct Runner<'a> {
     plan: &'a Plan,
+    progress: &'a dyn Fn(Option<&str>),
     sources: Sources<'a>,
     data_dirs: &'a [PathBuf],
     config: ConfigDir,
     journal: Option<Journal>,
     records: Vec<Record>,
+    /// The changes actually made, in order (the journal also holds intents that may not have
+    /// happened).
+    done: Vec<UndoRecord>,
     produced: Option<Produced>,
     committed: bool,
 }
@@ -41,8 +45,10 @@ pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
         },
         rollback: None,
     })?;
+    let progress = inputs.progress;
     let mut run = Runner {
         plan,
+        progress,
         sources: Sources {
             keys: inputs.keys,
             keystore_password: &inputs.keystore_password,
@@ -53,6 +59,7 @@ pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
         config,
         journal: None,
         records: Vec::new(),
+        done: Vec::new(),
         produced: None,
         committed: false,
     };
@@ -61,7 +68,8 @@ pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
             http_ca_fingerprint: run
                 .produced
                 .as_ref()
-                .map(|p| p.material.http_ca_fingerprint()),
+                .and_then(|p| p.material.as_ref())
+                .map(|m| m.http_ca_fingerprint()),
         }),
         Err((step, kind)) => {
             tracing::debug!(step = step.name(), "step failed; rolling back");
@@ -129,6 +137,13 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// Records a change that has been made.
+    fn made(&mut self, step: StepId, undo: UndoRecord) -> StepResult {
+        self.record(Record::Undo(step, undo.clone()))?;
+        self.done.push(undo);
+        Ok(())
+    }
+
     fn step(&mut self, step: &Step) -> StepResult {
         let id = step.id;
         match &step.action {
@@ -140,13 +155,13 @@ impl Runner<'_> {
                     .config
                     .mkdir(path, *mode, self.new_owner(*owner))
                     .map_err(io_at(self.abs(path)))?;
-                self.record(Record::Undo(
+                self.made(
                     id,
                     UndoRecord::RemoveDir {
                         path: path.clone(),
                         id: made,
                     },
-                ))
+                )
             }
             Action::CheckSameOwner { path } => {
                 let config = self
@@ -161,6 +176,18 @@ impl Runner<'_> {
                         path: self.abs(path),
                         source: io::Error::from(io::ErrorKind::NotFound),
                     })?;
+                // It must still be the directory this run created, not something put in its place.
+                let ours = self.records.iter().any(|r| {
+                    matches!(r, Record::Undo(_, UndoRecord::RemoveDir { path: p, id }) if p == path && *id == made.id)
+                });
+                if !ours {
+                    return Err(ExecErrorKind::Io {
+                        path: self.abs(path),
+                        source: io::Error::other(
+                            "it was replaced by something else while es-autoconf was running",
+                        ),
+                    });
+                }
                 if config.uid != made.uid {
                     return Err(ExecErrorKind::OwnerMismatch {
                         config_owner: user_name(config.uid),
@@ -170,8 +197,18 @@ impl Runner<'_> {
                 Ok(())
             }
             Action::Produce(products) => {
-                let produced = produce::produce(self.plan, products, &self.sources, &self.config)?;
-                self.produced = Some(produced);
+                if let Some(line) = produce::describe(products) {
+                    (self.progress)(Some(&line));
+                }
+                let made = produce::produce(products, &self.sources, &self.config);
+                (self.progress)(None);
+                let made = made?;
+                let into = self.produced.get_or_insert_with(Produced::default);
+                into.material = made.material.or(into.material.take());
+                into.keystore = made.keystore.or(into.keystore.take());
+                into.password_hash = made.password_hash.or(into.password_hash.take());
+                into.transport_password = made.transport_password;
+                into.http_password = made.http_password;
                 Ok(())
             }
             Action::Backup { target, backup } => {
@@ -196,17 +233,16 @@ impl Runner<'_> {
                     .config
                     .backup(target, backup)
                     .map_err(io_at(self.abs(target)))?;
+                let undo = UndoRecord::RestoreBackup {
+                    target: target.clone(),
+                    backup: backup.clone(),
+                    id: made,
+                };
                 if made != original.id {
                     // A copy (no hard links here): record the copy's identity.
-                    self.record(Record::Undo(
-                        id,
-                        UndoRecord::RestoreBackup {
-                            target: target.clone(),
-                            backup: backup.clone(),
-                            id: made,
-                        },
-                    ))?;
+                    self.record(Record::Undo(id, undo.clone()))?;
                 }
+                self.done.push(undo);
                 Ok(())
             }
             Action::CheckKeystore => {
@@ -214,7 +250,7 @@ impl Runner<'_> {
                     .produced
                     .as_mut()
                     .ok_or(ExecErrorKind::WorkerPanicked)?;
-                produce::check_keystore(self.plan, produced)
+                produce::check_keystore(produced)
             }
             Action::WriteFile(w) => self.write(id, w, false),
             Action::Rename { from, to } => {
@@ -227,17 +263,16 @@ impl Runner<'_> {
                         path: self.abs(from),
                         source: io::Error::from(io::ErrorKind::NotFound),
                     })?;
-                self.record(Record::Undo(
-                    id,
-                    UndoRecord::RenameBack {
-                        from: from.clone(),
-                        to: to.clone(),
-                        id: moving.id,
-                    },
-                ))?;
+                let undo = UndoRecord::RenameBack {
+                    from: from.clone(),
+                    to: to.clone(),
+                    id: moving.id,
+                };
+                self.record(Record::Undo(id, undo.clone()))?;
                 self.config
                     .rename_new(from, to)
                     .map_err(io_at(self.abs(from)))?;
+                self.done.push(undo);
                 Ok(())
             }
             Action::Commit(w) => self.write(id, w, true),
@@ -255,12 +290,17 @@ impl Runner<'_> {
 
     fn begin_journal(&mut self) -> StepResult {
         let plan = self.plan;
+        let yml = plan.yml().map(|y| {
+            (
+                journal::sha256_hex(y.before.as_bytes()),
+                journal::sha256_hex(y.after.as_bytes()),
+            )
+        });
         let journal = Journal::create(
             &self.config,
             &plan.layout,
             plan.operation.name(),
-            &journal::sha256_hex(plan.yml.before.as_bytes()),
-            &journal::sha256_hex(plan.yml.after.as_bytes()),
+            yml.as_ref().map(|(b, a)| (b.as_str(), a.as_str())),
             self.data_dirs,
         )
         .map_err(io_at(self.abs(&plan.layout.journal())))?;
@@ -312,23 +352,20 @@ impl Runner<'_> {
             }
             (rule, _) => self.new_owner(rule),
         };
-        if commit {
+        if let Content::Yml(y) = &w.content {
             // The file must still hold the text the plan was made from.
             let now = self
                 .config
                 .read(&w.path, esac_core::layout::MAX_YML_BYTES)
                 .map_err(io_at(self.abs(&w.path)))?;
-            if journal::sha256_hex(&now) != journal::sha256_hex(self.plan.yml.before.as_bytes()) {
+            if now != y.before.as_bytes() {
                 return Err(ExecErrorKind::Changed {
                     path: self.abs(&w.path),
                 });
             }
         }
-        let produced = self
-            .produced
-            .as_mut()
-            .ok_or(ExecErrorKind::WorkerPanicked)?;
-        let bytes = produce::bytes(&w.content, self.plan, produced, id)?;
+        let produced = self.produced.get_or_insert_with(Produced::default);
+        let bytes = produce::bytes(&w.content, produced, id)?;
 
         self.record(Record::Begin(id))?;
         self.record(Record::Temp(id, w.temp.clone()))?;
@@ -336,25 +373,24 @@ impl Runner<'_> {
             .config
             .write_temp(&w.temp, &bytes, mode, owner)
             .map_err(|e| self.write_error(w, e))?;
-        self.record(Record::Undo(
+        self.made(
             id,
             UndoRecord::RemoveFile {
                 path: w.temp.clone(),
                 id: made,
             },
-        ))?;
+        )?;
         match (&w.existing, commit) {
             (Existing::Absent, _) => {
-                self.record(Record::Undo(
-                    id,
-                    UndoRecord::RemoveFile {
-                        path: w.path.clone(),
-                        id: made,
-                    },
-                ))?;
+                let undo = UndoRecord::RemoveFile {
+                    path: w.path.clone(),
+                    id: made,
+                };
+                self.record(Record::Undo(id, undo.clone()))?;
                 self.config
                     .rename_new(&w.temp, &w.path)
                     .map_err(io_at(self.abs(&w.path)))?;
+                self.done.push(undo);
             }
             (Existing::Replaced, false) => {
                 self.record(Record::Prepared(id, w.path.clone(), made))?;
@@ -365,14 +401,69 @@ impl Runner<'_> {
             (Existing::Replaced, true) => {
                 self.prepare_cleanup()?;
                 self.record(Record::Commit(id, w.path.clone(), made))?;
-                self.config
-                    .rename(&w.temp, &w.path)
-                    .map_err(io_at(self.abs(&w.path)))?;
+                let renamed = if failpoint::busy(id) {
+                    Err(io::Error::from_raw_os_error(
+                        nix::errno::Errno::EBUSY as i32,
+                    ))
+                } else {
+                    self.config.rename(&w.temp, &w.path)
+                };
+                match renamed {
+                    Ok(()) => {}
+                    // A bind-mounted file (Docker's way to configure) cannot be renamed over.
+                    Err(e) if is_busy(&e) => {
+                        tracing::debug!(
+                            step = id.name(),
+                            "the target is a mount point: rewriting it in place"
+                        );
+                        self.config
+                            .remove_file(&w.temp, Some(made))
+                            .map_err(io_at(self.abs(&w.temp)))?;
+                        self.in_place(id, w, &bytes)?;
+                    }
+                    Err(e) => return Err(io_at(self.abs(&w.path))(e)),
+                }
                 self.committed = true;
                 self.record(Record::Committed)?;
             }
         }
         Ok(())
+    }
+
+    /// Rewrites `w.path` in place (same inode) when it cannot be replaced by a rename: a copy of
+    /// its content is kept and journalled first, so an interruption is undone from the copy.
+    fn in_place(&mut self, id: StepId, w: &FileWrite, bytes: &[u8]) -> StepResult {
+        let path = self.abs(&w.path);
+        let old = self
+            .config
+            .read(&w.path, esac_core::layout::MAX_YML_BYTES)
+            .map_err(io_at(path.clone()))?;
+        let copy = self.plan.layout.copy_for(&w.path);
+        self.record(Record::Temp(id, copy.clone()))?;
+        let copy_id = self
+            .config
+            .write_temp(&copy, &old, 0o600, Owner::default())
+            .map_err(io_at(self.abs(&copy)))?;
+        // The copy keeps the original's times, so undoing gives them back too.
+        self.config
+            .copy_times(&w.path, &copy)
+            .and_then(|()| self.config.sync_parent(&copy))
+            .map_err(io_at(self.abs(&copy)))?;
+        self.made(
+            id,
+            UndoRecord::RewriteFrom {
+                target: w.path.clone(),
+                copy: copy.clone(),
+                id: copy_id,
+            },
+        )?;
+        self.record(Record::Clean(copy, copy_id))?;
+        let torn = failpoint::torn(id);
+        let written = self.config.write_in_place(&w.path, &old, bytes, torn);
+        if torn {
+            std::process::abort();
+        }
+        written.map_err(io_at(path))
     }
 
     /// Before the commit: the identities of what the cleanup step removes.
@@ -423,9 +514,19 @@ impl Runner<'_> {
         }
     }
 
-    /// Undoes what was done, most recent first, then removes the journal.
+    /// Undoes what was done, most recent first, then removes the journal. An object that is no
+    /// longer what the run made is left alone, and then so is the journal, for the next run to
+    /// report.
     fn rollback(&mut self) -> Result<(), String> {
-        recover::undo(&self.config, &self.records).map_err(|e| e.to_string())?;
+        let mut left = Vec::new();
+        for undo in self.done.iter().rev() {
+            if let Err(e) = recover::undo_one(&self.config, undo, &self.records) {
+                left.push(e.to_string());
+            }
+        }
+        if !left.is_empty() {
+            return Err(left.join("; "));
+        }
         if self.journal.take().is_some() {
             let journal = self.plan.layout.journal();
             self.config
@@ -434,6 +535,13 @@ impl Runner<'_> {
         }
         self.config.sync().map_err(|e| e.to_string())
     }
+}
+
+fn is_busy(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(c) if c == nix::errno::Errno::EBUSY as i32 || c == nix::errno::Errno::EXDEV as i32
+    )
 }
 
 /// The user's name, or the uid when it has none.

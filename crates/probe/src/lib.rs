@@ -83,6 +83,10 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
         .unwrap_or_else(system_hostname);
     let settings = effective_settings(bytes.as_deref(), &yml_path, input, &hostname)?;
     let yml_text = bytes.and_then(|b| String::from_utf8(b).ok());
+    // access(2) answers EROFS for a read-only file system or bind mount, even to root.
+    let yml_read_only = yml == FileKind::ReadableFile
+        && nix::unistd::access(&yml_path, nix::unistd::AccessFlags::W_OK)
+            == Err(nix::errno::Errno::EROFS);
 
     let data_paths = match settings.get_list("path.data") {
         v if v.is_empty() => vec![input.es_home.join("data")],
@@ -123,6 +127,7 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
         config_owner,
         yml,
         yml_text,
+        yml_read_only,
         keystore,
         keystore_has_password,
         keystore_version,
