@@ -233,7 +233,8 @@ fn impossible_lengths_name_the_file() {
             std::fs::write(home.keystore(), bytes).unwrap();
         }
     };
-    let cases: [(&str, Box<dyn Fn(&Home)>); 5] = [
+    type Craft = Box<dyn Fn(&Home)>;
+    let cases: [(&str, Craft); 5] = [
         ("salt length 2^31-16", Box::new(salt_len(i32::MAX - 15))),
         ("salt length -1", Box::new(salt_len(-1))),
         ("salt length -2^31", Box::new(salt_len(i32::MIN))),

@@ -48,7 +48,8 @@ fn an_empty_credentials_file_left_by_a_killed_run_is_reused() {
     // Not the leftover of a run: non-empty, another mode, a link. Refused, nothing changed.
     let other = dir.path().join("other");
     std::fs::write(&other, "").unwrap();
-    let cases: [(&str, &dyn Fn(&Path)); 3] = [
+    type Make<'a> = &'a dyn Fn(&Path);
+    let cases: [(&str, Make); 3] = [
         ("not empty", &|p| {
             std::fs::write(p, "{}").unwrap();
             set_mode(p, 0o600);

@@ -154,7 +154,7 @@ pub(crate) fn base64_wiped(bytes: &[u8]) -> Zeroizing<String> {
     use base64::Engine;
     let len = base64::encoded_len(bytes.len(), true).unwrap_or(0);
     let mut out = Zeroizing::new(String::with_capacity(len));
-    base64::engine::general_purpose::STANDARD.encode_string(bytes, &mut *out);
+    base64::engine::general_purpose::STANDARD.encode_string(bytes, &mut out);
     out
 }
 
