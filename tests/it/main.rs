@@ -8,7 +8,8 @@
 //! - `hostile`: stale and forged journals, signals, planted links, mounts and owners;
 //! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
-//!   in-process node.
+//!   in-process node, also a hostile or broken one; the token from a file or the environment;
+//! - `secrets`: credentials files left by killed runs, a closed standard output, no core dumps.
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
 //! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes), `tty`
@@ -28,6 +29,7 @@ mod enroll_cli;
 mod hostile;
 mod keystore_cli;
 mod plan;
+mod secrets;
 mod version;
 
 #[cfg(feature = "interop")]

@@ -20,6 +20,7 @@ pub mod keystore;
 mod paths;
 pub mod runtime;
 pub mod token;
+pub mod token_input;
 
 pub use console::Console;
 pub use failure::{keystore_exit, Failure};
