@@ -310,8 +310,13 @@ fn a_directory_swapped_for_a_link_during_the_run_is_not_followed() {
     let home = ES_AUTOCONF.home(STOCK_YML);
     let child = spawn_init(&home, "pause:owner_check", &env_now());
     let staging = home.config().join(format!("certs.{NOW}.tmp"));
+    // Swap only once the run has made the directory and journalled it (it then pauses before
+    // the owner check); earlier, the run's own mkdir fails on the link, which is also safe.
     let start = Instant::now();
-    while !staging.exists() {
+    while !std::fs::read_to_string(journal(&home))
+        .unwrap_or_default()
+        .contains("undo staging_dir rmdir")
+    {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "no staging directory"
