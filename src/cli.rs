@@ -281,9 +281,16 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
 
-    /// Join an existing cluster with an enrollment token (from `enrollment-token --scope node`)
-    #[arg(long, value_name = "TOKEN")]
+    /// Join an existing cluster with this enrollment token (from `enrollment-token --scope
+    /// node`). Every local user can read it in the process list while the run lasts: prefer
+    /// --enrollment-token-file or $ENROLLMENT_TOKEN
+    #[arg(long, value_name = "TOKEN", conflicts_with = "enrollment_token_file")]
     pub enrollment_token: Option<String>,
+
+    /// Join an existing cluster with the enrollment token in this file (`-`: the first line of
+    /// standard input). Without either option, a non-empty $ENROLLMENT_TOKEN is used
+    #[arg(long, value_name = "PATH")]
+    pub enrollment_token_file: Option<PathBuf>,
 }
 
 /// `es-autoconf keystore ...`

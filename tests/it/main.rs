@@ -8,7 +8,8 @@
 //! - `hostile`: stale and forged journals, signals, planted links, mounts and owners;
 //! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
-//!   in-process node;
+//!   in-process node, also a hostile or broken one; the token from a file or the environment;
+//! - `secrets`: credentials files left by killed runs, a closed standard output, no core dumps;
 //! - `renew`: `renew http` and `renew http-ca` on nodes configured in the past, their refusals,
 //!   and faults at every step of their plans;
 //! - `finalize`: the bootstrap setting, the password hash and leftovers removed from formed
@@ -36,6 +37,7 @@ mod hostile;
 mod keystore_cli;
 mod plan;
 mod renew;
+mod secrets;
 mod version;
 
 #[cfg(feature = "interop")]

@@ -990,31 +990,3 @@ fn real_sigkills_during_a_renewal_are_recovered() {
         assert!(esac_pki::signed_by(s.leaf.cert_der(), s.ca.cert_der()).unwrap());
     }
 }
-
-/// A run killed between writing its journal's temp file and renaming it changed nothing else;
-/// the next writing run removes that temp file (found by the SIGKILL test above under load).
-/// Files at that name that the journal writer could not have made stay.
-#[test]
-fn an_unfinished_journal_is_removed_by_the_next_run() {
-    let home = node(0);
-    let config = home.config();
-    let stale = config.join("..es-autoconf.journal.1700000000.tmp");
-    std::fs::write(&stale, "es-autoconf journal 2\noper").unwrap();
-    std::fs::set_permissions(&stale, std::fs::Permissions::from_mode(0o600)).unwrap();
-    let planted = config.join("..es-autoconf.journal.1700000001.tmp");
-    std::fs::write(&planted, "not ours").unwrap();
-    std::fs::set_permissions(&planted, std::fs::Permissions::from_mode(0o644)).unwrap();
-    let linked = config.join("..es-autoconf.journal.1700000002.tmp");
-    std::os::unix::fs::symlink(&stale, &linked).unwrap();
-    // A dry run changes nothing, even this.
-    assert_eq!(renew(&home, &["http", "--dry-run"], &[]).code, 80);
-    assert!(stale.exists());
-    let run = renew(&home, &["http"], &[]);
-    assert_eq!(run.code, 80, "{run:?}");
-    assert!(!stale.exists(), "removed");
-    assert!(planted.exists(), "not a file the journal writer makes");
-    assert!(
-        std::fs::symlink_metadata(&linked).is_ok(),
-        "a link is left alone"
-    );
-}

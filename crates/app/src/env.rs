@@ -6,12 +6,18 @@ pub const ES_HOME: &str = "ES_HOME";
 pub const ES_PATH_CONF: &str = "ES_PATH_CONF";
 /// A file holding the keystore password, as Elasticsearch's systemd unit uses it.
 pub const ES_KEYSTORE_PASSPHRASE_FILE: &str = esac_keystore::open::PASSPHRASE_FILE_ENV;
+/// The enrollment token of `init` and `reconfigure` when neither `--enrollment-token` nor
+/// `--enrollment-token-file` is given (as in Elasticsearch's Docker image).
+pub const ENROLLMENT_TOKEN: &str = "ENROLLMENT_TOKEN";
 /// The hostname, as the launcher exports it: the default `node.name` and a SAN.
 pub const HOSTNAME: &str = "HOSTNAME";
 /// Debug builds only: a directory of pre-generated keys to use instead of generating them.
 pub const ESAC_TEST_KEY_POOL: &str = "ESAC_TEST_KEY_POOL";
 /// Debug builds only: the time of the run, in seconds since 1970 (certificate dates, names).
 pub const ESAC_TEST_NOW: &str = "ESAC_TEST_NOW";
+/// Debug builds only: the overall deadline of each enrollment request, in milliseconds (tests of
+/// peers that trickle bytes).
+pub const ESAC_TEST_HTTP_DEADLINE_MS: &str = "ESAC_TEST_HTTP_DEADLINE_MS";
 /// Debug builds only: a step at which to fail or abort (see `esac-exec`'s failpoints).
 pub const ESAC_FAILPOINT: &str = "ESAC_FAILPOINT";
 

@@ -43,6 +43,13 @@ pub enum Failure {
     Cancelled,
     /// Enrollment: an invalid token, an unreachable cluster, an invalid answer, or token creation.
     Enroll(EnrollError),
+    /// The enrollment token cannot be read from its file, standard input or the environment.
+    TokenInput {
+        /// 66 when it cannot be read, 65 when what was read cannot be a token.
+        exit: EsExit,
+        /// What is wrong (never the token).
+        message: String,
+    },
     /// The keystore password cannot be read.
     KeystorePassword(esac_keystore::Error),
     /// The keystore cannot be read, decrypted or used.
@@ -202,6 +209,7 @@ impl Failure {
             Failure::YmlUnreadableForReconfigure | Failure::UnparsableBlock(_) => EsExit::IoError,
             Failure::Cancelled => EsExit::Ok,
             Failure::Enroll(e) => enroll_exit(e.kind),
+            Failure::TokenInput { exit, .. } => *exit,
             Failure::KeystorePassword(_) => EsExit::DataError,
             Failure::Keystore(e) => keystore_exit(e),
             Failure::KeystoreNotFound(_) => EsExit::DataError,
@@ -259,6 +267,7 @@ impl Failure {
                 EnrollErrorKind::TokenCreation => Reason::TokenCreationFailed,
                 _ => Reason::EnrollmentFailed,
             },
+            Failure::TokenInput { .. } => Reason::InvalidToken,
             Failure::KeystorePassword(_) | Failure::Keystore(_) | Failure::KeystoreNotFound(_) => {
                 Reason::KeystoreUnusable
             }
@@ -313,6 +322,7 @@ impl Failure {
             Failure::UnparsableBlock(e) => format!("{}{e}", msg::RECONFIGURE_YML_UNPARSABLE),
             Failure::Cancelled => msg::USER_CANCELLED.into(),
             Failure::Enroll(e) => e.message.clone(),
+            Failure::TokenInput { message, .. } => message.clone(),
             Failure::KeystorePassword(e) | Failure::Keystore(e) => e.to_string(),
             Failure::KeystoreNotFound(path) => format!(
                 "Elasticsearch keystore not found at [{}]. Use 'create' command to create one.",
@@ -323,10 +333,9 @@ impl Failure {
             }
             Failure::NotPrintable(_) => "Please redirect binary output to a file instead".into(),
             Failure::Refused(m) => m.clone(),
-            Failure::CredentialsFile { path, source } => format!(
-                "cannot create the credentials file [{}]: {source}; it must not exist yet",
-                path.display()
-            ),
+            Failure::CredentialsFile { path, source } => {
+                format!("cannot create the credentials file [{}]: {source}", path.display())
+            }
             Failure::CredentialsAfterCommit { path, source } => format!(
                 "security is configured, but writing [{}] failed: {source}; set the password with bin/elasticsearch-reset-password -u elastic",
                 path.display()

@@ -22,6 +22,7 @@ mod paths;
 pub mod renew;
 pub mod runtime;
 pub mod token;
+pub mod token_input;
 
 pub use console::Console;
 pub use failure::{keystore_exit, Failure};

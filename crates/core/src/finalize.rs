@@ -147,7 +147,7 @@ fn split_lines(s: &str) -> Vec<Line<'_>> {
 
 /// The `discovery.seed_hosts` line Elasticsearch writes for an enrolled node ([S]).
 pub fn seed_hosts_line(hosts: &[String]) -> String {
-    let list: Vec<String> = hosts.iter().map(|h| format!("\"{h}\"")).collect();
+    let list: Vec<String> = hosts.iter().map(|h| crate::yml::double_quoted(h)).collect();
     format!("discovery.seed_hosts: [{}]", list.join(", "))
 }
 

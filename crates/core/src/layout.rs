@@ -238,15 +238,6 @@ impl Layout {
         }
     }
 
-    /// Whether `p` is the temp file of a journal that was being created (`temp_for(journal())`
-    /// of some run): a run killed before renaming it into place leaves it, having changed nothing.
-    pub fn is_journal_temp(p: &RelPath) -> bool {
-        p.as_str()
-            .strip_prefix(&format!(".{JOURNAL}."))
-            .and_then(|r| r.strip_suffix(".tmp"))
-            .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
-    }
-
     /// Whether `p` is a leftover of an earlier run that holds private keys or secrets, safe to
     /// remove once no run is in progress (`finalize --clean-backups`): `certs.<n>.orig` and
     /// `certs.<n>.tmp` (Elasticsearch's and ours), `elasticsearch.keystore.<n>.orig`,
@@ -269,6 +260,13 @@ impl Layout {
             }
             _ => false,
         }
+    }
+
+    /// `.es-autoconf.journal.tmp`: the journal is written complete here, then renamed. Its name
+    /// does not depend on the epoch, so a run killed before the rename leaves a name the next
+    /// run (holding the lock) knows to remove.
+    pub fn journal_temp(&self) -> RelPath {
+        RelPath::known(format!("{JOURNAL}.tmp"))
     }
 
     /// A copy of `target`'s content kept while it is rewritten in place (a bind-mounted file
@@ -340,11 +338,6 @@ mod tests {
         ] {
             assert!(Layout::is_leftover(&RelPath::new(yes).unwrap()), "{yes}");
         }
-        assert!(Layout::is_journal_temp(&l.temp_for(&l.journal())));
-        assert!(!Layout::is_journal_temp(&l.journal()));
-        assert!(!Layout::is_journal_temp(
-            &RelPath::new("..es-autoconf.journal.x.tmp").unwrap()
-        ));
         for no in [
             "certs",
             "certs.orig",

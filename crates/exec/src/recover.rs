@@ -92,11 +92,14 @@ pub fn recover(config_dir: &Path) -> Result<Recovery, RecoveryError> {
         source,
     };
     let config = ConfigDir::open(config_dir).map_err(io_err)?;
-    remove_unfinished_journals(&config);
     // The epoch is unknown until the journal is read; the journal's name does not depend on it.
     let probe = Layout::new(config_dir, 0);
     let data = match journal::read(&config, &probe) {
-        Ok(None) => return Ok(Recovery::Nothing),
+        Ok(None) => {
+            // A run killed while it wrote its journal had changed nothing else.
+            journal::remove_stray_temp(&config, &probe).map_err(io_err)?;
+            return Ok(Recovery::Nothing);
+        }
         Ok(Some(d)) => d,
         Err(e) => {
             return Err(RecoveryError::Untrusted {
@@ -457,30 +460,4 @@ fn remove_empty_dir(config: &ConfigDir, path: &RelPath) -> io::Result<()> {
         config.remove_tree(path, None)?;
     }
     Ok(())
-}
-
-/// A run killed while it created its journal (after the temp file, before the rename) had
-/// changed nothing else, and left `..es-autoconf.journal.<epoch>.tmp`. Under the lock no run is
-/// creating one, so such files are removed: only regular files of this user with mode 0600, the
-/// way the journal is written.
-fn remove_unfinished_journals(config: &ConfigDir) {
-    let Ok(entries) = std::fs::read_dir(config.path()) else {
-        return;
-    };
-    for e in entries.flatten() {
-        let Some(rel) = e.file_name().to_str().and_then(|n| RelPath::new(n).ok()) else {
-            continue;
-        };
-        if !Layout::is_journal_temp(&rel) {
-            continue;
-        }
-        match config.stat(&rel) {
-            Ok(Some(found)) if found.is_file && found.uid == euid() && found.mode == 0o600 => {
-                if let Err(err) = config.remove_file(&rel, Some(found.id)) {
-                    tracing::warn!("cannot remove [{}]: {err}", config.abs(&rel).display());
-                }
-            }
-            _ => {}
-        }
-    }
 }
