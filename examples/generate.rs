@@ -321,7 +321,14 @@ mod tests {
             }
             assert!(exits.contains("128+N"), "{exits}");
             let env = section(&page, "ENVIRONMENT");
-            for v in ["ES_HOME", "ES_PATH_CONF", "NO_COLOR", "RUST_LOG", "TERM"] {
+            for v in [
+                "ES_HOME",
+                "ES_PATH_CONF",
+                "ENROLLMENT_TOKEN",
+                "NO_COLOR",
+                "RUST_LOG",
+                "TERM",
+            ] {
                 assert!(env.contains(v), "{name}: {v} missing:\n{env}");
             }
         }

@@ -34,9 +34,10 @@ fi
 
 set +e
 if [ "$enrolling" = true ]; then
-  "$es_autoconf" init "${settings[@]}" --enrollment-token "$ENROLLMENT_TOKEN" </dev/null
+  # es-autoconf reads the token from ENROLLMENT_TOKEN itself: it is never on a command line.
+  "$es_autoconf" init "${settings[@]}" </dev/null
 else
-  "$es_autoconf" init "${settings[@]}" --credentials-file "$credentials" </dev/null
+  ENROLLMENT_TOKEN= "$es_autoconf" init "${settings[@]}" --credentials-file "$credentials" </dev/null
 fi
 rc=$?
 set -e
@@ -55,4 +56,6 @@ case "$rc" in
     ;;
 esac
 
+# The token has served: Elasticsearch does not get it.
+unset ENROLLMENT_TOKEN
 exec "$ES_HOME/bin/elasticsearch" "$@"

@@ -17,7 +17,8 @@ use crate::ES_AUTOCONF;
 
 const STANDIN: &str = "#!/bin/sh\n\
     printf '%s\\n' \"$$\" > \"$RECORD/pid\"\n\
-    for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$RECORD/args\"\n";
+    for a in \"$@\"; do printf '%s\\n' \"$a\"; done > \"$RECORD/args\"\n\
+    printf '%s' \"${ENROLLMENT_TOKEN-unset}\" > \"$RECORD/token\"\n";
 
 /// A container's Elasticsearch home: the stock yml, an empty data directory, the stand-in.
 struct Container {
@@ -30,6 +31,8 @@ struct Started {
     run: Run,
     /// The stand-in's arguments, when it ran.
     args: Option<Vec<String>>,
+    /// `ENROLLMENT_TOKEN` in the stand-in's environment (`unset` when it is not), when it ran.
+    token: Option<String>,
 }
 
 impl Container {
@@ -56,7 +59,7 @@ impl Container {
 
     /// Runs the entrypoint with `args` and `env`, as `docker run` would.
     fn start(&self, args: &[&str], env: &[(&str, &str)]) -> Started {
-        for f in ["pid", "args"] {
+        for f in ["pid", "args", "token"] {
             let _ = std::fs::remove_file(self.record.path().join(f));
         }
         let entrypoint =
@@ -84,7 +87,11 @@ impl Container {
                 "Elasticsearch replaces the entrypoint (exec): {run:?}"
             );
         }
-        Started { run, args }
+        Started {
+            run,
+            args,
+            token: recorded("token"),
+        }
     }
 }
 
@@ -197,6 +204,7 @@ fn enrollment_token_joins_the_cluster_and_a_restart_with_it_still_set_starts() {
     assert_eq!(s.run.code, 0, "{:?}", s.run);
     // Elasticsearch is started without the token: es-autoconf enrolled already.
     assert_eq!(s.args, Some(vec!["-Enode.name=es02".to_owned()]));
+    assert_eq!(s.token.as_deref(), Some("unset"));
     assert_configured(&b.home.config(), &[]);
     let yml = std::fs::read_to_string(b.home.yml()).unwrap();
     assert!(
@@ -217,6 +225,7 @@ fn enrollment_token_joins_the_cluster_and_a_restart_with_it_still_set_starts() {
     assert_eq!(s.run.code, 0, "{:?}", s.run);
     assert_eq!(s.args, Some(vec!["-Enode.name=es02".to_owned()]));
     assert!(!s.run.stderr.contains("ERROR"), "{:?}", s.run);
+    assert_eq!(s.token.as_deref(), Some("unset"));
     assert_eq!(srv.requests().len(), 1);
     assert_same_tree(&before, &b.home.stable_snapshot(), "restart");
 }
