@@ -8,9 +8,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use esac_app::env;
 use esac_certspec::KeyType;
 
+/// What `--version` prints after the name: the version, the commit it was built from and the
+/// crypto backend (`build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ESAC_GIT_COMMIT"),
+    ", crypto: ",
+    env!("ESAC_CRYPTO_BACKEND"),
+    ")"
+);
+
 /// Elasticsearch first-start security auto-configuration, outside the JVM.
 #[derive(Debug, Parser)]
-#[command(name = "es-autoconf", version, about, propagate_version = true)]
+#[command(name = "es-autoconf", version = VERSION, about, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,
@@ -63,6 +74,12 @@ pub enum Command {
     Reconfigure(ReconfigureArgs),
     /// Create an enrollment token on a running node (for Kibana or another node)
     EnrollmentToken(EnrollmentTokenArgs),
+    /// Renew the HTTP certificate, or re-issue the HTTP CA certificate with the same key
+    #[command(subcommand)]
+    Renew(RenewCommand),
+    /// Remove bootstrap-only settings once the cluster has formed (and, optionally, the
+    /// install-time password hash and leftovers holding private keys)
+    Finalize(FinalizeArgs),
     /// Report the health of a node's TLS, keystore and bootstrap configuration (read-only)
     Status(StatusArgs),
 }
@@ -99,6 +116,148 @@ pub struct StatusArgs {
     /// Exit codes and, in text format, the output style
     #[arg(long, value_enum, default_value_t = ExitCodeMode::Es)]
     pub exit_codes: ExitCodeMode,
+}
+
+/// Arguments of `es-autoconf finalize`.
+#[derive(Debug, Args, Clone)]
+pub struct FinalizeArgs {
+    /// Set an Elasticsearch setting, as `bin/elasticsearch -E KEY=VALUE`
+    #[arg(short = 'E', value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+
+    /// Decide and print the plan; write nothing at all
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Also remove autoconfiguration.password_hash from the keystore
+    #[arg(long)]
+    pub remove_password_hash: bool,
+
+    /// Also delete leftovers of earlier runs that hold private keys (certs.<n>.orig,
+    /// certs.<n>.tmp, elasticsearch.keystore.<n>.orig, certs/http.p12.<n>.orig,
+    /// certs/http_ca.crt.<n>.orig)
+    #[arg(long)]
+    pub clean_backups: bool,
+
+    /// The cluster has formed, whatever path.data says (or cannot say)
+    #[arg(long)]
+    pub assume_formed: bool,
+
+    /// Replace cluster.initial_master_nodes by discovery.seed_hosts with these transport
+    /// addresses (comma-separated), as Elasticsearch writes it for an enrolled node
+    #[arg(long, value_name = "HOST[:PORT],...", value_parser = seed_hosts_parser)]
+    pub seed_hosts: Option<SeedHosts>,
+}
+
+/// `--seed-hosts`, split and checked.
+#[derive(Debug, Clone)]
+pub struct SeedHosts(pub Vec<String>);
+
+fn seed_hosts_parser(v: &str) -> Result<SeedHosts, String> {
+    esac_app::finalize::parse_seed_hosts(v).map(SeedHosts)
+}
+
+/// `es-autoconf renew ...`
+#[derive(Debug, Subcommand, Clone)]
+pub enum RenewCommand {
+    /// A new HTTP certificate signed by the HTTP CA key in certs/http.p12, written back under the
+    /// same name and password so a running node reloads it
+    Http(RenewHttpArgs),
+    /// Re-issue the HTTP CA certificate with the same key, subject and key identifier (or
+    /// install the one re-issued on another node)
+    #[command(name = "http-ca")]
+    HttpCa(RenewCaArgs),
+}
+
+/// Which SANs a renewed HTTP certificate carries.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
+pub enum Sans {
+    /// The old SANs and what auto-configuration would compute today
+    #[default]
+    Union,
+    /// Only what auto-configuration would compute today
+    Current,
+    /// Only the old SANs
+    Keep,
+}
+
+/// Options of every `renew` command.
+#[derive(Debug, Args, Clone)]
+pub struct RenewCommonArgs {
+    /// Set an Elasticsearch setting, as `bin/elasticsearch -E KEY=VALUE`
+    #[arg(short = 'E', value_name = "KEY=VALUE")]
+    pub settings: Vec<String>,
+
+    /// Check and print the plan; write nothing at all
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Renew only when this many days or fewer are left [default: 30 for http, 90 for http-ca]
+    #[arg(long, value_name = "DAYS", conflicts_with = "force")]
+    pub within: Option<u32>,
+
+    /// Renew however many days are left
+    #[arg(long)]
+    pub force: bool,
+
+    /// Keep the previous certs/http.p12 as certs/http.p12.<epoch>.orig (it holds private keys)
+    #[arg(long)]
+    pub keep_backup: bool,
+
+    /// SANs of a new HTTP certificate
+    #[arg(long, value_enum, default_value_t = Sans::Union)]
+    pub sans: Sans,
+
+    /// Add a SAN to a new HTTP certificate (repeatable)
+    #[arg(long, value_name = "DNS:NAME|IP:ADDRESS", value_parser = san_parser)]
+    pub add_san: Vec<esac_certspec::SanEntry>,
+
+    /// Keep the HTTP certificate's private key (for clients that pin the public key)
+    #[arg(long, conflicts_with = "key_type")]
+    pub reuse_key: bool,
+
+    /// Key type of a new HTTP certificate [default: the old certificate's]
+    #[arg(long, value_parser = key_type_parser())]
+    pub key_type: Option<KeyType>,
+}
+
+fn san_parser(v: &str) -> Result<esac_certspec::SanEntry, String> {
+    esac_app::renew::parse_san(v)
+}
+
+/// Arguments of `es-autoconf renew http`.
+#[derive(Debug, Args, Clone)]
+pub struct RenewHttpArgs {
+    #[command(flatten)]
+    pub common: RenewCommonArgs,
+
+    /// Validity of the new certificate in days
+    #[arg(long, value_name = "N", default_value_t = 730, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub days: u32,
+
+    /// Do not cut the validity at the HTTP CA's expiry
+    #[arg(long)]
+    pub no_cap: bool,
+}
+
+/// Arguments of `es-autoconf renew http-ca`.
+#[derive(Debug, Args, Clone)]
+pub struct RenewCaArgs {
+    #[command(flatten)]
+    pub common: RenewCommonArgs,
+
+    /// Validity of the re-issued CA certificate in days
+    #[arg(long, value_name = "N", default_value_t = 1095, value_parser = clap::value_parser!(u32).range(1..=36500))]
+    pub days: u32,
+
+    /// Also renew the HTTP certificate, under the new CA (automatic when it expires within 30 days)
+    #[arg(long)]
+    pub with_leaf: bool,
+
+    /// Install the CA certificate re-issued on another node of the cluster (PEM or DER); it must
+    /// be for this node's HTTP CA key
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["days", "within", "force"])]
+    pub import_ca_cert: Option<PathBuf>,
 }
 
 /// Arguments of `es-autoconf reconfigure`.
@@ -169,9 +328,16 @@ pub struct InitArgs {
     #[arg(long, value_name = "NAME")]
     pub group: Option<String>,
 
-    /// Join an existing cluster with an enrollment token (from `enrollment-token --scope node`)
-    #[arg(long, value_name = "TOKEN")]
+    /// Join an existing cluster with this enrollment token (from `enrollment-token --scope
+    /// node`). Every local user can read it in the process list while the run lasts: prefer
+    /// --enrollment-token-file or $ENROLLMENT_TOKEN
+    #[arg(long, value_name = "TOKEN", conflicts_with = "enrollment_token_file")]
     pub enrollment_token: Option<String>,
+
+    /// Join an existing cluster with the enrollment token in this file (`-`: the first line of
+    /// standard input). Without either option, a non-empty $ENROLLMENT_TOKEN is used
+    #[arg(long, value_name = "PATH")]
+    pub enrollment_token_file: Option<PathBuf>,
 }
 
 /// `es-autoconf keystore ...`

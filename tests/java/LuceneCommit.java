@@ -1,12 +1,14 @@
-// Writes a Lucene commit with Elasticsearch's cluster-state user data into a directory, as
-// PersistedClusterStateService does in <path.data>/_state: `java -cp lucene-core.jar
-// LuceneCommit.java DIR key=value...`. Used by the `status` interop test (formation evidence).
+// Writes a Lucene index commit with the given commit user data, as Elasticsearch's
+// PersistedClusterStateService does under <path.data>/_state (lifecycle spec §1.5, §8.3), for the
+// finalize tests to read back without Lucene. One document, so the commit lists one segment.
+// Usage: java -cp lucene-core-8.jar LuceneCommit.java <dir> key=value...
+
 import java.nio.file.Paths;
 import java.util.HashMap;
 import java.util.Map;
 import org.apache.lucene.document.Document;
-import org.apache.lucene.document.StringField;
 import org.apache.lucene.document.Field;
+import org.apache.lucene.document.StringField;
 import org.apache.lucene.index.IndexWriter;
 import org.apache.lucene.index.IndexWriterConfig;
 import org.apache.lucene.store.Directory;
@@ -27,5 +29,6 @@ public class LuceneCommit {
             w.setLiveCommitData(data.entrySet());
             w.commit();
         }
+        System.out.println("OK");
     }
 }

@@ -16,12 +16,15 @@
 mod console;
 pub mod env;
 mod failure;
+pub mod finalize;
 pub mod init;
 pub mod keystore;
 mod paths;
+pub mod renew;
 pub mod runtime;
 pub mod status;
 pub mod token;
+pub mod token_input;
 
 pub use console::Console;
 pub use failure::{keystore_exit, Failure};

@@ -17,12 +17,14 @@
 pub mod decide;
 pub mod exit;
 pub mod facts;
+pub mod finalize;
 pub mod layout;
 pub mod messages;
 pub mod plan;
 pub mod planner;
 pub mod reason;
 pub mod render;
+pub mod renew;
 pub mod yml;
 
 pub use decide::{decide, decide_reconfigure, Decision, Level, Mode, Skip};

@@ -86,6 +86,11 @@ fn extension(oid: &[u64], critical: bool, value: Vec<u8>) -> CustomExtension {
     ext
 }
 
+/// The subjectAltName extension value of `entries` (renewal).
+pub(crate) fn san_value(entries: &[SanEntry]) -> Result<Vec<u8>> {
+    san(entries)
+}
+
 /// GeneralNames: `[7] IMPLICIT OCTET STRING` for addresses, `[2] IMPLICIT IA5String` for names.
 fn san(entries: &[SanEntry]) -> Result<Vec<u8>> {
     let mut seq = Vec::new();

@@ -11,6 +11,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod formation;
 pub mod mounts;
 
 #[doc(hidden)]

@@ -9,7 +9,7 @@ use esac_settings::Settings;
 
 use crate::finding::{Detail, ExitCodes, Finding, Kind, Overall, Severity, UnknownCause};
 use crate::observed::*;
-use crate::segments::Formation;
+use esac_core::finalize::Formation;
 
 /// `--warn-days` and `--crit-days`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -360,10 +360,6 @@ fn config(o: &Observed, s: &Settings, yml: &str, acc: &mut Acc) {
     }
 }
 
-fn formed(f: &Formation) -> bool {
-    !matches!(f, Formation::NotFormed)
-}
-
 fn bootstrap(o: &Observed, s: &Settings, acc: &mut Acc) {
     const IMN: &str = "cluster.initial_master_nodes";
     let single_node = s.get_str("discovery.type") == Some("single-node");
@@ -393,16 +389,16 @@ fn bootstrap(o: &Observed, s: &Settings, acc: &mut Acc) {
             Source::Env => "the environment".to_owned(),
         };
         let fix = match &source {
-            Source::Block(_) | Source::Yml(_) => format!("remove cluster.initial_master_nodes from {place} (the cluster has formed; it must never be set again)"),
+            Source::Block(_) | Source::Yml(_) => "es-autoconf finalize (removes it from elasticsearch.yml now that the cluster has formed; it must never be set again)".to_owned(),
             Source::CommandLine => "stop passing -E cluster.initial_master_nodes=... to Elasticsearch".to_owned(),
             Source::Env => "remove cluster.initial_master_nodes from the container's environment".to_owned(),
         };
         let evidence = match &o.node.formation {
             Formation::Committed { .. } => "the cluster UUID is committed",
-            Formation::Accepted { .. } => "a master has accepted a cluster state",
-            Formation::NotFormed => "",
+            Formation::Accepted => "a master has accepted a cluster state",
+            Formation::NotFormed | Formation::Unknown(_) => "",
         };
-        if formed(&o.node.formation) {
+        if o.node.formation.formed() {
             let f = acc
                 .add(
                     Kind::InitialMasterNodesLeftover,
@@ -427,10 +423,14 @@ fn bootstrap(o: &Observed, s: &Settings, acc: &mut Acc) {
                 IMN,
                 format!(
                     "cluster.initial_master_nodes {nodes:?} is set in {place}; {}: remove it once the cluster has formed",
-                    if o.node.started {
-                        "the node has started but no formed cluster is recorded on disk"
-                    } else {
-                        "the node has not started yet"
+                    match (&o.node.formation, o.node.started) {
+                        (Formation::Unknown(why), _) => {
+                            format!("whether the cluster has formed is unknown ({why})")
+                        }
+                        (_, true) => {
+                            "the node has started but no formed cluster is recorded on disk".into()
+                        }
+                        (_, false) => "the node has not started yet".into(),
                     }
                 ),
             )
@@ -516,7 +516,7 @@ fn keystore(o: &Observed, acc: &mut Acc) {
     }
     if let KeystoreState::Open { names, .. } = &o.keystore.state {
         if names.iter().any(|n| n == "autoconfiguration.password_hash") {
-            let formed = formed(&o.node.formation);
+            let formed = o.node.formation.formed();
             acc.add(
                 Kind::PasswordHashPresent,
                 "",
@@ -524,7 +524,7 @@ fn keystore(o: &Observed, acc: &mut Acc) {
                 "autoconfiguration.password_hash",
                 "the keystore still holds autoconfiguration.password_hash: should the elastic user's document ever disappear from .security, the install-time password becomes valid again",
             )
-            .fix("bin/elasticsearch-keystore remove autoconfiguration.password_hash (once the cluster has formed)");
+            .fix("es-autoconf finalize --remove-password-hash (once the cluster has formed)");
         }
         if names.iter().any(|n| n == "bootstrap.password") {
             acc.add(
@@ -752,7 +752,7 @@ fn certificates(o: &Observed, t: &Thresholds, now: SystemTime, acc: &mut Acc) ->
     if let (Some(leaf), Some(ca)) = (find("http"), find("http_ca")) {
         if ca.cert.info.not_after < leaf.cert.info.not_after {
             acc.add(Kind::HttpCaExpiresFirst, "", Severity::Warning, ca.cert.subject(), format!("the HTTP CA expires {} before the HTTP certificate it issued ({}): clients that check the CA's validity fail first", Utc(ca.cert.info.not_after).rfc3339(), Utc(leaf.cert.info.not_after).rfc3339()))
-                .fix("re-issue the HTTP CA with the same key and subject and a later notAfter (clients that trust the CA keep working)");
+                .fix("es-autoconf renew http-ca (same key and subject, a later notAfter: clients that trust the CA keep working)");
         }
     }
     out
@@ -760,8 +760,8 @@ fn certificates(o: &Observed, t: &Thresholds, now: SystemTime, acc: &mut Acc) ->
 
 fn renew_fix(c: &CertObs) -> String {
     match (c.layer, c.role) {
-        (Layer::Http, CertRole::Leaf) => "issue a new HTTP certificate from the HTTP CA (bin/elasticsearch-certutil http) and replace the file; keep its name and password and Elasticsearch reloads it".into(),
-        (Layer::Http, _) => "issue a new HTTP CA certificate with the same key and subject (clients that trust the CA keep working), then re-issue the HTTP certificate".into(),
+        (Layer::Http, CertRole::Leaf) => "es-autoconf renew http (same file name and password: a running node reloads it)".into(),
+        (Layer::Http, _) => "es-autoconf renew http-ca (same key and subject: clients that trust the CA keep working)".into(),
         (Layer::Transport, _) => "issue new transport certificates (bin/elasticsearch-certutil cert) for every node".into(),
     }
 }
@@ -860,7 +860,7 @@ fn san(o: &Observed, certs: &[CertReport], acc: &mut Acc) -> Option<SanCoverage>
             &subject,
             format!("the HTTP certificate does not cover {url}, which Elasticsearch's own tools (elasticsearch-reset-password, elasticsearch-create-enrollment-token) connect to: they fail hostname verification"),
         )
-        .fix("issue a new HTTP certificate that includes this host")
+        .fix("es-autoconf renew http (its SANs: the old ones and today's addresses and publish hosts)")
         .detail("url", text(&url));
     }
     let mut coverage = SanCoverage {
@@ -901,7 +901,7 @@ fn san(o: &Observed, certs: &[CertReport], acc: &mut Acc) -> Option<SanCoverage>
                 o.hostname
             ),
         )
-        .fix("issue a new HTTP certificate that includes the hostname");
+        .fix("es-autoconf renew http (adds today's hostname to the SANs)");
     }
     let addresses: Vec<&SanEntry> = missing
         .iter()
@@ -919,7 +919,7 @@ fn san(o: &Observed, certs: &[CertReport], acc: &mut Acc) -> Option<SanCoverage>
             &subject,
             format!("the HTTP certificate does not cover {}: clients connecting there fail hostname verification", list.join(", ")),
         )
-        .fix("issue a new HTTP certificate that includes these addresses")
+        .fix("es-autoconf renew http (adds today's addresses to the SANs)")
         .detail("missing", Detail::List(list));
     }
     let publish_ips: Vec<IpAddr> = publish
@@ -1064,7 +1064,7 @@ fn leftovers(o: &Observed, acc: &mut Acc) {
                 }
             ),
         )
-        .fix("check that they are not in use, then delete them")
+        .fix("es-autoconf finalize --clean-backups (after checking that no run is in progress)")
         .detail("paths", Detail::List(list));
     }
     if o.journal {

@@ -195,8 +195,6 @@ fn healthy() -> Observed {
             formation: Formation::Committed {
                 cluster_uuid: Some("uuid".into()),
             },
-            formation_file: None,
-            formation_detail: None,
         },
         keystore: Keystore {
             path: "/etc/es/elasticsearch.keystore".into(),
@@ -449,9 +447,7 @@ const ROWS: &[(&str, Change, &str, Severity, u8, u8)] = &[
         "leftover initial master nodes, weak evidence",
         |o| {
             o.settings = settings("cluster.initial_master_nodes: [node-1]\n");
-            o.node.formation = Formation::Accepted {
-                last_accepted_version: 3,
-            };
+            o.node.formation = Formation::Accepted;
             o.initial_master_nodes_source = Some(Source::Env);
         },
         "bootstrap.initial_master_nodes_leftover",
@@ -1053,11 +1049,10 @@ fn an_expired_certificate_is_not_also_expiring() {
         .iter()
         .find(|f| f.id == "cert.http.expired")
         .unwrap();
-    assert!(f
-        .fix
-        .as_deref()
-        .unwrap_or_default()
-        .contains("HTTP certificate"));
+    assert_eq!(
+        f.fix.as_deref().unwrap_or_default().split(" (").next(),
+        Some("es-autoconf renew http")
+    );
 }
 
 #[test]
@@ -1173,4 +1168,22 @@ fn permission_checks_on_secrets_apply_to_regular_files_only() {
         !got.iter().any(|id| id == "perm.unexpected_mode"),
         "{got:?}"
     );
+}
+
+#[test]
+fn unreadable_formation_evidence_keeps_the_setting_pending_and_says_why() {
+    let mut o = healthy();
+    o.settings = settings("cluster.initial_master_nodes: [node-1]\n");
+    o.node.formation = Formation::Unknown("[/d/_state/segments_3]: checksum mismatch".into());
+    let r = run(&o);
+    let f = r
+        .findings
+        .iter()
+        .find(|f| f.kind == Kind::InitialMasterNodesPending)
+        .unwrap();
+    assert!(f.message.contains("checksum mismatch"), "{}", f.message);
+    assert!(r
+        .findings
+        .iter()
+        .all(|f| f.kind != Kind::InitialMasterNodesLeftover));
 }

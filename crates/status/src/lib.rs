@@ -7,9 +7,9 @@
 //!    `esac-probe`, as `init` reads them), the auto-configuration block, the keystore (opened
 //!    with its passphrase when it has one), every TLS file the `xpack.security.{http,transport}.ssl.*`
 //!    settings name (PKCS#12 or PEM; JKS is not read), each certificate with its key and chain
-//!    checked (`esac-pki`), the data directories' formation evidence ([`segments`], a bounded
-//!    Lucene `segments_N` reader), file types, modes, owners and mount points
-//!    (`esac_probe::mounts`), and leftovers of interrupted runs.
+//!    checked (`esac-pki`), the data directories' formation evidence (`esac_probe::formation`,
+//!    the bounded Lucene `segments_N` reader `finalize` uses too), file types, modes, owners and
+//!    mount points (`esac_probe::mounts`), and leftovers of interrupted runs.
 //! 2. [`assess()`] judges it: a [`Report`] with the certificates, the SAN coverage and the
 //!    [`Finding`]s of the catalogue ([`Kind`], stable ids documented in docs/cli.md), from which
 //!    come the overall result and the exit code of either mode ([`ExitCodes`]).
@@ -25,7 +25,6 @@ mod assess;
 mod finding;
 pub mod observe;
 mod observed;
-pub mod segments;
 
 #[doc(hidden)]
 pub mod fuzzing;
@@ -33,9 +32,9 @@ pub mod fuzzing;
 pub use assess::{
     assess, bootstrap_checks_enforced, days_until, CertReport, Report, SanCoverage, Thresholds,
 };
+pub use esac_core::finalize::Formation;
 pub use finding::{
     exit_code, overall, Detail, ExitCodes, Finding, Kind, Overall, Severity, UnknownCause,
     NAGIOS_UNKNOWN,
 };
 pub use observed::*;
-pub use segments::Formation;

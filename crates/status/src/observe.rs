@@ -19,7 +19,7 @@ use esac_secret::Secret;
 use esac_settings::Settings;
 
 use crate::observed::*;
-use crate::segments::{self, Formation, StateRead};
+use esac_core::finalize::Formation;
 
 /// The largest TLS file read (PKCS#12 or PEM; real ones are a few KiB).
 pub const MAX_TLS_FILE_BYTES: u64 = 1024 * 1024;
@@ -117,8 +117,6 @@ pub fn observe(input: Input<'_>) -> Observed {
             data_paths: Vec::new(),
             started: false,
             formation: Formation::NotFormed,
-            formation_file: None,
-            formation_detail: None,
         },
         keystore: Keystore {
             path: store::keystore_path(config_dir),
@@ -820,40 +818,24 @@ fn chain_check(i: usize, items: &[Item], issuer: Option<usize>) -> ChainCheck {
     ChainCheck::Broken(why)
 }
 
-/// The data directories: started or not, and formation evidence from the first readable
-/// `_state` (8.x layout, then the 7.x `nodes/0/_state`).
+/// The data directories: started or not, and, once started, the formation evidence of the first
+/// one with a cluster state (`esac_probe::formation`, shared with `finalize`).
 fn node(facts: &esac_core::Facts) -> Node {
-    let mut n = Node {
-        data_paths: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
-        started: facts
-            .data_dirs
-            .iter()
-            .any(|d| d.state == esac_core::DataDirState::NotEmpty),
-        formation: Formation::NotFormed,
-        formation_file: None,
-        formation_detail: None,
+    let data_paths: Vec<PathBuf> = facts.data_dirs.iter().map(|d| d.path.clone()).collect();
+    let started = facts
+        .data_dirs
+        .iter()
+        .any(|d| d.state == esac_core::DataDirState::NotEmpty);
+    let formation = if started {
+        esac_probe::formation::formation(&data_paths)
+    } else {
+        Formation::NotFormed
     };
-    if !n.started {
-        return n;
+    Node {
+        data_paths,
+        started,
+        formation,
     }
-    for d in &facts.data_dirs {
-        for state in [d.path.join("_state"), d.path.join("nodes/0/_state")] {
-            match segments::read_latest(&state) {
-                StateRead::NoState => {}
-                StateRead::Commit { path, commit } => {
-                    n.formation = commit.formation();
-                    n.formation_file = Some(path);
-                    n.formation_detail = None;
-                    return n;
-                }
-                StateRead::Failed { path, detail } => {
-                    n.formation_detail
-                        .get_or_insert(format!("{}: {detail}", path.display()));
-                }
-            }
-        }
-    }
-    n
 }
 
 fn is_digits(s: &str) -> bool {

@@ -8,7 +8,7 @@ use std::path::PathBuf;
 use esac_pki::CertInfo;
 use esac_settings::Settings;
 
-use crate::segments::Formation;
+use esac_core::finalize::Formation;
 
 /// What `status` read.
 #[derive(Clone, Debug)]
@@ -120,12 +120,9 @@ pub struct Node {
     pub data_paths: Vec<PathBuf>,
     /// Some data directory has an entry: the node has started at least once.
     pub started: bool,
-    /// Formation evidence from the first data directory with a readable `_state`.
+    /// Formation evidence from the first data directory with a `_state` (`Unknown` with the
+    /// reason when it could not be read).
     pub formation: Formation,
-    /// The `segments_N` file that gave it.
-    pub formation_file: Option<PathBuf>,
-    /// Why no evidence could be read, when something was there but unreadable.
-    pub formation_detail: Option<String>,
 }
 
 /// `elasticsearch.keystore`.
