@@ -17,9 +17,7 @@ use x509_parser::prelude::{FromDer, X509Certificate};
 use crate::error::{Error, Result};
 use crate::ext::{extensions, key_identifier};
 use crate::keys::PrivateKey;
-use esac_certspec::{
-    is_printable_string, CertSpec, DistinguishedName as DistinguishedNameText, DnStringType,
-};
+use esac_certspec::{is_printable_string, CertSpec};
 
 /// Elasticsearch's `SERIAL_BIT_LENGTH`: a non-negative random integer below 2^160.
 const SERIAL_BYTES: usize = 20;
@@ -122,10 +120,7 @@ pub(crate) fn issue(
     params.not_before = OffsetDateTime::from(spec.not_before);
     params.not_after = OffsetDateTime::from(spec.not_after());
     params.serial_number = Some(rcgen::SerialNumber::from_slice(serial));
-    params.distinguished_name = match &spec.subject_dn {
-        Some(dn) => full_distinguished_name(dn)?,
-        None => distinguished_name(&spec.subject_cn)?,
-    };
+    params.distinguished_name = distinguished_name(&spec.subject_cn)?;
     // Every extension is a custom one (see `ext`); these keep rcgen from adding its own.
     params.is_ca = IsCa::NoCa;
     params.use_authority_key_identifier_extension = false;
@@ -156,6 +151,16 @@ pub(crate) fn issue(
             der
         }
     };
+    // A whole DN (an `instances.yml` name that is one) may repeat an attribute type
+    // (`DC=example,DC=com`), which rcgen's name type cannot hold: the certificate is made with
+    // `CN=<cn>`, then its subject is replaced by the DN's encoding and it is signed again.
+    let der = match &spec.subject_dn {
+        Some(dn) => {
+            let signer = issuer.map_or(subject_key, |ca| &ca.key);
+            crate::name::with_subject(&der, &crate::name::encode(dn)?, signer)?
+        }
+        None => der,
+    };
     Ok(CertifiedKey::new_unchecked(der, subject_key.clone()))
 }
 
@@ -170,21 +175,6 @@ fn distinguished_name(cn: &str) -> Result<DistinguishedName> {
     let mut dn = DistinguishedName::new();
     dn.push(DnType::CommonName, value);
     Ok(dn)
-}
-
-/// A whole DN (a `layout` instance name that is one), in certificate order (the reverse of the
-/// written order), each value with the string type `X500Principal` gives it.
-fn full_distinguished_name(dn: &DistinguishedNameText) -> Result<DistinguishedName> {
-    let mut out = DistinguishedName::new();
-    for a in dn.attributes().iter().rev() {
-        let value = match a.string_type() {
-            DnStringType::Printable => DnValue::PrintableString(a.value.as_str().try_into()?),
-            DnStringType::Ia5 => DnValue::Ia5String(a.value.as_str().try_into()?),
-            DnStringType::Utf8 => DnValue::Utf8String(a.value.clone()),
-        };
-        out.push(DnType::CustomDnType(a.oid.clone()), value);
-    }
-    Ok(out)
 }
 
 /// 20 random bytes read as a non-negative big-endian integer, like `new BigInteger(160, random)`.

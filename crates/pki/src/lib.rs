@@ -25,6 +25,7 @@ mod error;
 mod ext;
 mod inspect;
 mod keys;
+mod name;
 mod p12;
 mod password;
 pub mod pem;

@@ -45,7 +45,9 @@ fn a_node_certificate_carries_the_instance_s_dn_and_sans() {
     let http_ca_key = esac_pki::KeySource::generate(&pool, KeyType::Rsa2048).unwrap();
     let http_ca = esac_pki::issue(http_ca_spec, &http_ca_key, None).unwrap();
 
-    let dn = DistinguishedName::parse("CN=es01,OU=Search,O=Example\\, Inc.,DC=example").unwrap();
+    // certutil's documented example repeats DC: rcgen's name type would keep one.
+    let dn =
+        DistinguishedName::parse("CN=es01,OU=Search,O=Example\\, Inc.,DC=example,DC=com").unwrap();
     let subject = NodeSubject {
         cn: "es01".into(),
         dn: Some(dn),
@@ -65,12 +67,30 @@ fn a_node_certificate_carries_the_instance_s_dn_and_sans() {
     // (x509-parser shows values unescaped.)
     assert_eq!(
         info.subject,
-        "DC=example, O=Example, Inc., OU=Search, CN=es01"
+        "DC=com, DC=example, O=Example, Inc., OU=Search, CN=es01"
     );
     assert_eq!(
         info.issuer,
         "CN=Elasticsearch security auto-configuration HTTP CA"
     );
+    // The subject was replaced after rcgen signed: the new signature verifies with the CA's key.
+    use x509_parser::prelude::{FromDer, X509Certificate};
+    let (_, cert) = X509Certificate::from_der(http.cert_der()).unwrap();
+    let (_, ca) = X509Certificate::from_der(http_ca.cert_der()).unwrap();
+    let key = aws_lc_rs::signature::UnparsedPublicKey::new(
+        &aws_lc_rs::signature::RSA_PKCS1_2048_8192_SHA256,
+        ca.public_key().subject_public_key.data.as_ref(),
+    );
+    key.verify(
+        cert.tbs_certificate.as_ref(),
+        cert.signature_value.data.as_ref(),
+    )
+    .expect("the re-signed certificate verifies");
+    let mut tampered = cert.tbs_certificate.as_ref().to_vec();
+    *tampered.last_mut().unwrap() ^= 1;
+    assert!(key
+        .verify(&tampered, cert.signature_value.data.as_ref())
+        .is_err());
 }
 
 #[test]
