@@ -16,6 +16,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod decide;
 pub mod exit;
 pub mod facts;
@@ -40,3 +41,6 @@ pub use reason::Reason;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod bundle_tests;

@@ -20,6 +20,8 @@ pub enum Operation {
     Enroll,
     /// `reconfigure`: replace a package node's auto-configuration by an enrolled one.
     Reconfigure,
+    /// `init --bundle`: one node of a cluster laid out offline by `layout`.
+    Bundle,
 }
 
 impl Operation {
@@ -29,6 +31,7 @@ impl Operation {
             Operation::Initial => "initial",
             Operation::Enroll => "enroll",
             Operation::Reconfigure => "reconfigure",
+            Operation::Bundle => "bundle",
         }
     }
 }
@@ -460,6 +463,21 @@ pub struct About {
     pub elasticsearch_version: Option<(u32, u32, u32)>,
     /// Enrollment details, when enrolling.
     pub enrollment: Option<EnrollmentPlan>,
+    /// The bundle node applied, with `init --bundle`.
+    pub bundle: Option<BundleAbout>,
+}
+
+/// What `init --bundle` applies, for the operator.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BundleAbout {
+    /// The node's bundle directory.
+    pub dir: std::path::PathBuf,
+    /// Master-eligible in the bundle.
+    pub master: bool,
+    /// `discovery.seed_hosts`.
+    pub seed_hosts: Vec<String>,
+    /// `cluster.initial_master_nodes` written (empty: none).
+    pub initial_master_nodes: Vec<String>,
 }
 
 /// Everything a run does, in order.

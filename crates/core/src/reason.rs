@@ -78,11 +78,24 @@ pub enum Reason {
     Refused,
     /// An inconsistency inside es-autoconf (a worker thread panicked).
     InternalError,
+    /// `layout`: `instances.yml` is not certutil's format, or certutil would refuse an instance.
+    InvalidInstances,
+    /// `layout`: `--out` exists already, or cannot be created.
+    OutputExists,
+    /// `init --bundle`: the node's name is not the bundle node's.
+    NodeNameMismatch,
+    /// `init --bundle`: the bundle makes this node a master, but `node.roles` lacks `master`.
+    NotMasterEligible,
+    /// `init --bundle`: discovery or cluster bootstrap is configured already.
+    DiscoveryAlreadyConfigured,
+    /// `init --bundle` (or `layout --ca-dir`): the bundle is missing a file, does not open with
+    /// the passphrase, does not match its manifest, or holds expired material.
+    BundleInvalid,
 }
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 34] = [
+    pub const ALL: [Reason; 40] = [
         Reason::Configure,
         Reason::DataDirNotEmpty,
         Reason::DataDirUnlistable,
@@ -117,6 +130,12 @@ impl Reason {
         Reason::Interrupted,
         Reason::Refused,
         Reason::InternalError,
+        Reason::InvalidInstances,
+        Reason::OutputExists,
+        Reason::NodeNameMismatch,
+        Reason::NotMasterEligible,
+        Reason::DiscoveryAlreadyConfigured,
+        Reason::BundleInvalid,
     ];
 
     /// The stable text form used in JSON (`reason.code`).
@@ -156,6 +175,12 @@ impl Reason {
             Reason::Interrupted => "interrupted",
             Reason::Refused => "refused",
             Reason::InternalError => "internal_error",
+            Reason::InvalidInstances => "invalid_instances",
+            Reason::OutputExists => "output_exists",
+            Reason::NodeNameMismatch => "node_name_mismatch",
+            Reason::NotMasterEligible => "not_master_eligible",
+            Reason::DiscoveryAlreadyConfigured => "discovery_already_configured",
+            Reason::BundleInvalid => "bundle_invalid",
         }
     }
 }
