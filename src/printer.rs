@@ -32,6 +32,7 @@ pub struct Printer {
     pub verbosity: Verbosity,
     stdout_tty: bool,
     stdin_tty: bool,
+    stderr_tty: bool,
     notes: RefCell<Vec<String>>,
 }
 
@@ -49,6 +50,7 @@ impl Printer {
             },
             stdout_tty: io::stdout().is_terminal(),
             stdin_tty: io::stdin().is_terminal(),
+            stderr_tty: io::stderr().is_terminal(),
             notes: RefCell::new(Vec::new()),
         }
     }
@@ -112,11 +114,14 @@ impl Printer {
         f: &Failure,
         paths: Option<&esac_app::Paths>,
     ) -> u8 {
-        for a in f.attempts() {
+        let attempts = f.attempts();
+        for a in &attempts {
             self.err(a);
         }
         if self.format == Format::Json {
-            self.json(&json::Report::error(command, f, paths, self.notes()));
+            let mut notes = self.notes();
+            notes.extend(attempts.into_iter().filter(|a| !a.is_empty()));
+            self.json(&json::Report::error(command, f, paths, notes));
         }
         self.err(&format!("ERROR: {}", f.message()));
         if let (Verbosity::Verbose, Some(d)) = (self.verbosity, f.detail()) {
@@ -159,5 +164,25 @@ impl Console for Printer {
 
     fn read_secret(&self, prompt: &str) -> io::Result<Secret> {
         rpassword::prompt_password(prompt).map(Secret::from_string)
+    }
+
+    /// `\r`-rewritten `generating keys: N/M` on a terminal's stderr, text output only.
+    fn progress_line(&self) -> Option<Box<dyn Fn(usize, usize) + Send + Sync>> {
+        if self.format != Format::Text || self.silent() || !self.stderr_tty {
+            return None;
+        }
+        let shown = std::sync::atomic::AtomicUsize::new(0);
+        Some(Box::new(move |done, total| {
+            // Workers finish out of order: only ever show a larger count.
+            if shown.fetch_max(done, std::sync::atomic::Ordering::Relaxed) >= done {
+                return;
+            }
+            let mut e = io::stderr().lock();
+            let _ = write!(e, "\rgenerating keys: {done}/{total}");
+            if done == total {
+                let _ = writeln!(e);
+            }
+            let _ = e.flush();
+        }))
     }
 }

@@ -18,6 +18,8 @@ fn request(a: &InitArgs, printer: &Printer) -> InitRequest {
         group: a.group.clone(),
         enrollment_token: a.enrollment_token.as_deref().map(Secret::from_str_copy),
         json: printer.format == Format::Json,
+        bundle: a.bundle.clone(),
+        bundle_passphrase_file: a.bundle_passphrase_file.clone(),
     }
 }
 
@@ -29,6 +31,11 @@ pub fn init(paths: &Paths, a: &InitArgs, printer: &Printer) -> Result<u8, Failur
 }
 
 pub fn reconfigure(paths: &Paths, a: &ReconfigureArgs, printer: &Printer) -> Result<u8, Failure> {
+    if a.init.bundle.is_some() {
+        return Err(Failure::Usage(
+            "--bundle applies to init, not reconfigure".into(),
+        ));
+    }
     let outcome = esac_app::init::reconfigure(paths, &request(&a.init, printer), a.yes, printer)?;
     Ok(text::init_outcome(
         "reconfigure",

@@ -3,6 +3,7 @@
 
 mod init;
 mod keystore;
+mod layout;
 mod token;
 
 use esac_app::Paths;
@@ -26,6 +27,7 @@ pub fn run(cli: &Cli, printer: &Printer) -> u8 {
         Command::Reconfigure(a) => init::reconfigure(&paths, a, printer),
         Command::Keystore(c) => keystore::run(&paths, c, printer),
         Command::EnrollmentToken(a) => token::run(&paths, a, printer),
+        Command::Layout(a) => layout::run(a, printer),
     };
     match result {
         Ok(code) => code,
@@ -42,5 +44,6 @@ fn command_name(c: &Command) -> &'static str {
         Command::Keystore(K::HasPassword) => "keystore has-password",
         Command::Keystore(K::Show { .. }) => "keystore show",
         Command::EnrollmentToken(_) => "enrollment-token",
+        Command::Layout(_) => "layout",
     }
 }

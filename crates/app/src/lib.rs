@@ -5,6 +5,8 @@
 //!   (`esac-core`), then either return the plan or execute it (`esac-exec`).
 //! - [`keystore`]: `list`, `has-password`, `show`.
 //! - [`token::create`]: an enrollment token from a running node.
+//! - [`layout::layout`]: a bundle for N nodes from certutil's `instances.yml`; `init` with a
+//!   bundle applies one node of it ([`bundle`] reads it back).
 //!
 //! Architecture invariant: nothing here prints. The binary implements [`Console`] (terminal
 //! questions, notes) and renders outcomes and failures; [`Failure`] is the one place that maps
@@ -12,11 +14,13 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 mod console;
 pub mod env;
 mod failure;
 pub mod init;
 pub mod keystore;
+pub mod layout;
 mod paths;
 pub mod runtime;
 pub mod token;

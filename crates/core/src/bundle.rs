@@ -568,6 +568,105 @@ pub struct BundledNode {
     pub certificates: CertPlan,
 }
 
+/// The `--dry-run` text of a bundle plan: the nodes, their roles and certificates, the
+/// discovery settings, every directory and file with its mode. No secret can reach it.
+pub fn plan_text(plan: &BundlePlan) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::new();
+    let out = plan.out.display();
+    let _ = writeln!(
+        s,
+        "Plan (layout): {} node(s), key type {}, into {out}",
+        plan.nodes.len(),
+        plan.key_type
+    );
+    let _ = writeln!(
+        s,
+        "  built in a hidden directory next to it (.<name>.<random>.tmp), renamed to it at the end"
+    );
+    match &plan.authorities {
+        Authorities::Generate(_) => {
+            let _ = writeln!(s, "  CAs: generate an HTTP CA and a transport CA");
+        }
+        Authorities::Reuse(dir) => {
+            let _ = writeln!(s, "  CAs: reuse those of {}", dir.display());
+        }
+    }
+    let _ = writeln!(
+        s,
+        "  transport keys: {}",
+        if plan.shared_transport_key {
+            "one, shared by every node (the shape enrollment produces)"
+        } else {
+            "one per node, under the one transport CA"
+        }
+    );
+    let _ = writeln!(s, "  keys to generate: {}", plan.key_count());
+    let _ = writeln!(
+        s,
+        "  passphrase: {}",
+        if plan.passphrase {
+            "protects the CA stores and every node's secrets"
+        } else {
+            "none: the bundle must be protected like a private key"
+        }
+    );
+    if plan.bootstrap {
+        let _ = writeln!(
+            s,
+            "  cluster.initial_master_nodes (on the masters): {}",
+            plan.masters.join(", ")
+        );
+    } else {
+        let _ = writeln!(
+            s,
+            "  cluster.initial_master_nodes: none (the nodes join the cluster of masters {})",
+            plan.masters.join(", ")
+        );
+    }
+    let _ = writeln!(s, "  discovery.seed_hosts: {}", plan.seed_hosts.join(", "));
+    let _ = writeln!(s, "\nNodes:");
+    for n in &plan.nodes {
+        let _ = writeln!(
+            s,
+            "  {} ({}/{}): {}",
+            n.node_name(),
+            out,
+            n.instance.filename,
+            if n.master {
+                "master-eligible"
+            } else {
+                "not master-eligible"
+            }
+        );
+        for c in &n.certificates.certs {
+            let _ = write!(
+                s,
+                "    {}: {}, {} days from {}",
+                c.role.name(),
+                c.subject_text(),
+                c.validity_days,
+                Utc(c.not_before)
+            );
+            if !c.sans.is_empty() {
+                let sans: Vec<String> = c.sans.iter().map(ToString::to_string).collect();
+                let _ = write!(s, ", SANs {}", sans.join(", "));
+            }
+            let _ = writeln!(s);
+        }
+    }
+    let _ = writeln!(s, "\nDirectories (mode {BUNDLE_DIR_MODE:04o}):");
+    let _ = writeln!(s, "  {out}");
+    for d in plan.dirs() {
+        let _ = writeln!(s, "  {out}/{d}");
+    }
+    let _ = writeln!(s, "\nFiles (mode {BUNDLE_FILE_MODE:04o}):");
+    for f in plan.files() {
+        let _ = writeln!(s, "  {out}/{}  ({})", f.path, f.content.describe());
+    }
+    s
+}
+
 /// Builds the plan of `layout` (lifecycle §5.3). An error is a usage error (exit 64): a
 /// `--masters` or `--seed-address` name that is no instance, a master without an address.
 pub fn plan_layout(

@@ -78,7 +78,15 @@ pub fn step_text(plan: &Plan, action: &Action) -> String {
             l.config_dir().display()
         ),
         Action::Produce(products) => {
-            let what: Vec<&str> = products.iter().map(|p| p.describe()).collect();
+            let what: Vec<&str> = products
+                .iter()
+                .map(|p| match (p, plan.operation) {
+                    (crate::plan::Product::Certificates(_), Operation::Bundle) => {
+                        "take the keys and certificates listed below from the bundle (none is generated)"
+                    }
+                    _ => p.describe(),
+                })
+                .collect();
             format!("in memory: {}", what.join("; "))
         }
         Action::Backup { target, backup } => format!(
