@@ -8,7 +8,9 @@
 //! - `hostile`: stale and forged journals, signals, planted links, mounts and owners;
 //! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
-//!   in-process node.
+//!   in-process node;
+//! - `layout`: `layout` from certutil's `instances.yml` and `init --bundle` in several homes
+//!   (with `interop`, JDK mutual TLS between them and JDK HTTPS name checks).
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
 //! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes), `tty`
@@ -27,6 +29,7 @@ mod decision;
 mod enroll_cli;
 mod hostile;
 mod keystore_cli;
+mod layout;
 mod plan;
 mod version;
 

@@ -837,10 +837,11 @@ pub fn http_sans(inst: &Instance, loopback: bool) -> Vec<SanEntry> {
     out
 }
 
-/// A master's address when none is given: its first `ip`, else its first `dns` that is not
-/// `localhost`.
+/// A master's address when none is given: its first `ip` that is not a loopback address, else
+/// its first `dns` that is not `localhost` (another machine can reach neither; Elastic's compose
+/// file lists `127.0.0.1` and `localhost` for every node, next to the node's own name).
 fn default_seed(inst: &Instance, port: u16) -> Option<String> {
-    if let Some(ip) = inst.ip.first() {
+    if let Some(ip) = inst.ip.iter().find(|ip| !ip.is_loopback()) {
         return Some(host_port(&ip.to_string(), port));
     }
     inst.dns
@@ -929,7 +930,7 @@ mod tests {
         }
     }
 
-    const THREE: &str = "instances:\n  - name: es01\n    ip: [10.0.0.1]\n    dns: [es01.example]\n  - name: es02\n    dns: [localhost, es02.example]\n  - name: es03\n    ip: [\"fd00::3\"]\n    cn: [es03-node]\n";
+    const THREE: &str = "instances:\n  - name: es01\n    ip: [127.0.0.1, 10.0.0.1]\n    dns: [es01.example]\n  - name: es02\n    dns: [localhost, es02.example]\n  - name: es03\n    ip: [\"fd00::3\"]\n    cn: [es03-node]\n";
 
     fn plan(yml: &str, o: &LayoutOptions) -> Result<BundlePlan, String> {
         plan_layout(Path::new("/tmp/bundle"), parse_instances(yml).unwrap(), o)
@@ -999,7 +1000,7 @@ mod tests {
             ["es01", "es01", "es01"],
             "the first master's name, everywhere"
         );
-        assert_eq!(p.nodes[0].http().unwrap().sans.len(), 2);
+        assert_eq!(p.nodes[0].http().unwrap().sans.len(), 3);
     }
 
     #[test]
