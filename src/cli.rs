@@ -63,8 +63,7 @@ pub enum Command {
     Reconfigure(ReconfigureArgs),
     /// Create an enrollment token on a running node (for Kibana or another node)
     EnrollmentToken(EnrollmentTokenArgs),
-    /// Lay out a whole cluster offline: certificates and settings for every node of certutil's
-    /// instances.yml, applied on each machine with `init --bundle`
+    /// Lay out a whole cluster offline from certutil's instances.yml (apply with `init --bundle`)
     Layout(LayoutArgs),
 }
 
