@@ -33,6 +33,7 @@ pub struct Printer {
     stdout_tty: bool,
     stdin_tty: bool,
     stderr_tty: bool,
+    progress_shown: std::cell::Cell<usize>,
     notes: RefCell<Vec<String>>,
 }
 
@@ -51,6 +52,7 @@ impl Printer {
             stdout_tty: io::stdout().is_terminal(),
             stdin_tty: io::stdin().is_terminal(),
             stderr_tty: io::stderr().is_terminal(),
+            progress_shown: std::cell::Cell::new(0),
             notes: RefCell::new(Vec::new()),
         }
     }
@@ -166,23 +168,20 @@ impl Console for Printer {
         rpassword::prompt_password(prompt).map(Secret::from_string)
     }
 
-    /// `\r`-rewritten `generating keys: N/M` on a terminal's stderr, text output only.
-    fn progress_line(&self) -> Option<Box<dyn Fn(usize, usize) + Send + Sync>> {
-        if self.format != Format::Text || self.silent() || !self.stderr_tty {
-            return None;
+    fn progress(&self, line: Option<&str>) {
+        if !self.stderr_tty || self.silent() || self.format == Format::Json {
+            return;
         }
-        let shown = std::sync::atomic::AtomicUsize::new(0);
-        Some(Box::new(move |done, total| {
-            // Workers finish out of order: only ever show a larger count.
-            if shown.fetch_max(done, std::sync::atomic::Ordering::Relaxed) >= done {
-                return;
+        let mut e = io::stderr().lock();
+        // A carriage return and spaces: no escape sequence, so it works on any terminal.
+        let _ = write!(e, "\r{}\r", " ".repeat(self.progress_shown.get()));
+        match line {
+            Some(l) => {
+                let _ = write!(e, "{l}");
+                self.progress_shown.set(l.chars().count());
             }
-            let mut e = io::stderr().lock();
-            let _ = write!(e, "\rgenerating keys: {done}/{total}");
-            if done == total {
-                let _ = writeln!(e);
-            }
-            let _ = e.flush();
-        }))
+            None => self.progress_shown.set(0),
+        }
+        let _ = e.flush();
     }
 }

@@ -41,6 +41,23 @@ fn existing_home() -> Home {
     home
 }
 
+/// Starts `init` on `home` with a failpoint (and more environment), output captured.
+fn spawn_init(home: &Home, failpoint: &str, env: &[(&str, &str)]) -> std::process::Child {
+    ES_AUTOCONF
+        .command()
+        .args(["init", "--es-home"])
+        .arg(home.path())
+        .args(FASTEST)
+        .env("ESAC_TEST_KEY_POOL", key_pool_dir())
+        .env("ESAC_FAILPOINT", failpoint)
+        .envs(env.iter().copied())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
 fn start_node(home: &Home) {
     std::fs::create_dir_all(home.path().join("data")).unwrap();
     std::fs::write(home.path().join("data/node.lock"), "").unwrap();
@@ -202,19 +219,7 @@ fn signals_roll_a_run_back_and_leave_no_journal() {
     for (signal, code) in [("INT", 130), ("TERM", 143), ("HUP", 129)] {
         let home = existing_home();
         let before = home.stable_snapshot();
-        let pool = key_pool_dir();
-        let child = ES_AUTOCONF
-            .command()
-            .args(["init", "--es-home"])
-            .arg(home.path())
-            .args(FASTEST)
-            .env("ESAC_TEST_KEY_POOL", &pool)
-            .env("ESAC_FAILPOINT", "pause:keystore_open")
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
+        let child = spawn_init(&home, "pause:keystore_open", &[]);
         // The pause comes after the staging directory, http_ca.crt and the keystore backup.
         let start = Instant::now();
         while !home
@@ -303,20 +308,7 @@ fn links_planted_at_every_name_of_a_run_are_never_followed() {
 fn a_directory_swapped_for_a_link_during_the_run_is_not_followed() {
     let outside = tempfile::tempdir().unwrap();
     let home = ES_AUTOCONF.home(STOCK_YML);
-    let pool = key_pool_dir();
-    let child = ES_AUTOCONF
-        .command()
-        .args(["init", "--es-home"])
-        .arg(home.path())
-        .args(FASTEST)
-        .env("ESAC_TEST_KEY_POOL", &pool)
-        .env("ESAC_TEST_NOW", NOW)
-        .env("ESAC_FAILPOINT", "pause:owner_check")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let child = spawn_init(&home, "pause:owner_check", &env_now());
     let staging = home.config().join(format!("certs.{NOW}.tmp"));
     let start = Instant::now();
     while !staging.exists() {

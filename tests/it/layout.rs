@@ -14,7 +14,7 @@ use esac_core::yml::{patched_yml, render_block_bundle, BlockInputs};
 use esac_settings::Settings;
 use esac_testkit::{assert_same_tree, Home, Run, Tree};
 
-use crate::common::{assert_configured, keystore_show, STOCK_YML};
+use crate::common::{assert_configured, STOCK_YML};
 use crate::ES_AUTOCONF;
 
 const THREE: &str = "instances:\n  - name: es01\n    ip: [10.0.0.1]\n    dns: [es01.example]\n  - name: es02\n    ip: [10.0.0.2]\n    dns: [es02.example]\n  - name: es03\n    dns: [es03.example]\n    cn: [es03-cn]\n";
@@ -635,7 +635,8 @@ mod jdk {
     use esac_testkit::tools::{require_tool, run_tool, success, text};
     use esac_testkit::Home;
 
-    use super::{keystore_show, Work, FAST, THREE};
+    use super::{Work, FAST, THREE};
+    use crate::common::keystore_show;
 
     const TRANSPORT_PW: &str = "xpack.security.transport.ssl.keystore.secure_password";
     const HTTP_PW: &str = "xpack.security.http.ssl.keystore.secure_password";

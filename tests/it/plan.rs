@@ -43,6 +43,10 @@ fn dry_run_shows_exactly_what_the_run_generates() {
     let plan = &doc["plan"];
     let run = home.init_env(&args, &env);
     assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        !run.stderr.contains("Generating"),
+        "no progress line without a terminal: {run:?}"
+    );
 
     let config = home.config();
     let read_p12 = |file: &str, setting: &str| {

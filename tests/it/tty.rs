@@ -69,6 +69,34 @@ fn banner_on_a_terminal_shows_the_password_whose_hash_is_stored() {
         "the printed password verifies"
     );
     assert!(out.matches(pw).count() == 1, "shown once: {out}");
+    // While the keys are generated, a progress line (cleared afterwards) tells what is going on.
+    assert!(
+        out.contains("Generating 4 ecdsa-p256 keys and certificates..."),
+        "{out:?}"
+    );
+}
+
+#[test]
+fn json_on_a_terminal_generates_no_password_it_could_not_show() {
+    // Review L3: a JSON document never holds the password, so none is generated to be lost.
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let run = init_in_pty(&home, "--format json");
+    assert_eq!(run.code, 0, "{run:?}");
+    let out = run.stdout.replace("\r\n", "\n");
+    assert!(!out.contains("\x1b[1m"), "{out}");
+    assert!(
+        out.contains("\"elastic_password\": \"not_generated\""),
+        "{out}"
+    );
+    assert!(
+        !out.contains("Generating"),
+        "no progress line in JSON mode: {out}"
+    );
+    let list = keystore_list(&home.config(), &[]);
+    assert!(
+        !list.iter().any(|n| n == "autoconfiguration.password_hash"),
+        "{list:?}"
+    );
 }
 
 #[test]

@@ -19,10 +19,7 @@ pub trait Console {
     fn confirm(&self, lines: &[&str], question: &str) -> io::Result<bool>;
     /// Reads a secret without echo after `prompt`; only called with a terminal.
     fn read_secret(&self, prompt: &str) -> io::Result<Secret>;
-    /// Where a progress line goes (`layout`'s keys: done, in all), called from worker threads:
-    /// only where someone can see it (a terminal on standard error, text output); `None`
-    /// elsewhere, so logs and pipes get no carriage returns.
-    fn progress_line(&self) -> Option<Box<dyn Fn(usize, usize) + Send + Sync>> {
-        None
-    }
+    /// A progress line while slow work runs (`Some`), cleared when it is over (`None`); shown
+    /// only where a person watches (a terminal), never in logs or JSON.
+    fn progress(&self, line: Option<&str>);
 }

@@ -151,15 +151,7 @@ pub fn init(
     console: &dyn Console,
 ) -> Result<InitOutcome, Failure> {
     let ctx = context(paths, req, console)?;
-    // A real run holds the config directory for its whole duration, and first finishes or undoes
-    // a run that was killed. A dry run takes no lock and changes nothing.
-    let _lock = if req.dry_run {
-        None
-    } else {
-        runtime::lock_and_recover(&paths.config_dir, console)?
-    };
-    let facts = ctx.probe()?;
-    note_leftover_journal(&ctx);
+    let (_lock, facts) = start(&ctx)?;
     let mode = if req.bundle.is_some() {
         Mode::Bundle
     } else if req.enrollment_token.is_some() {
@@ -221,6 +213,7 @@ fn configure_bundle(ctx: &Ctx<'_>, facts: &Facts, dir: &Path) -> Result<InitOutc
         elastic_password: None,
         received: Some(received),
         data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
+        progress: &|line| ctx.console.progress(line),
     };
     let executed = esac_exec::execute(&plan, inputs).map_err(|error| Failure::Exec {
         error,
@@ -255,13 +248,7 @@ pub fn reconfigure(
     console: &dyn Console,
 ) -> Result<InitOutcome, Failure> {
     let ctx = context(paths, req, console)?;
-    let _lock = if req.dry_run {
-        None
-    } else {
-        runtime::lock_and_recover(&paths.config_dir, console)?
-    };
-    let mut facts = ctx.probe()?;
-    note_leftover_journal(&ctx);
+    let (_lock, mut facts) = start(&ctx)?;
     if let Decision::Fail(skip) | Decision::Skip(skip) = decide_reconfigure(&facts) {
         return Err(Failure::Decision(skip));
     }
@@ -310,6 +297,20 @@ fn confirmed(yes: bool, console: &dyn Console) -> Result<bool, Failure> {
             what: "cannot read the answer".into(),
             source,
         })
+}
+
+/// A real run holds the config directory for its whole duration, and first finishes or undoes a
+/// run that was killed; then the machine is probed once. A dry run takes no lock and changes
+/// nothing (it reports a leftover journal).
+fn start(ctx: &Ctx<'_>) -> Result<(Option<esac_exec::DirLock>, Facts), Failure> {
+    let lock = if ctx.req.dry_run {
+        None
+    } else {
+        runtime::lock_and_recover(&ctx.paths.config_dir, ctx.console)?
+    };
+    let facts = ctx.probe()?;
+    note_leftover_journal(ctx);
+    Ok((lock, facts))
 }
 
 fn note_leftover_journal(ctx: &Ctx<'_>) {
@@ -432,6 +433,7 @@ fn configure(
         elastic_password: elastic_password.clone(),
         received: enrolled.as_ref().map(|r| r.received.clone()),
         data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
+        progress: &|line| ctx.console.progress(line),
     };
     let executed = match esac_exec::execute(&plan, inputs) {
         Ok(e) => e,

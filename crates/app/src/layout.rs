@@ -108,12 +108,6 @@ pub fn layout(req: &LayoutRequest, console: &dyn Console) -> Result<LayoutOutcom
         console.note(UNPROTECTED);
     }
     let keys = runtime::key_source();
-    let progress = console.progress_line();
-    let report = |done: usize, total: usize| {
-        if let Some(p) = &progress {
-            p(done, total);
-        }
-    };
     let threads = std::thread::available_parallelism()
         .map(|n| n.get())
         .unwrap_or(1);
@@ -124,7 +118,7 @@ pub fn layout(req: &LayoutRequest, console: &dyn Console) -> Result<LayoutOutcom
             passphrase,
             authorities,
             threads,
-            progress: &report,
+            progress: &|line| console.progress(line),
         },
     )
     .map_err(Failure::BundleWrite)?;

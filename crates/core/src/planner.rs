@@ -77,20 +77,7 @@ pub fn plan_initial(facts: &Facts, opts: &InitOptions) -> Plan {
 /// `init --enrollment-token`: join an existing cluster. Only the HTTP certificate is generated;
 /// no `elastic` password is (the cluster has one).
 pub fn plan_enroll(facts: &Facts, opts: &InitOptions, enrollment: EnrollmentPlan) -> Plan {
-    let opts = InitOptions {
-        elastic_password: false,
-        ..opts.clone()
-    };
-    let params = cert_params(facts, opts.key_type);
-    let certificates = CertPlan::enrollment(&params, opts.now);
-    build(
-        facts,
-        &opts,
-        Operation::Enroll,
-        certificates,
-        Some(enrollment),
-        None,
-    )
+    joining(facts, opts, Operation::Enroll, enrollment, None)
 }
 
 /// `reconfigure`: the previous auto-configuration (block, TLS secure settings, `certs/`) is
@@ -102,6 +89,23 @@ pub fn plan_reconfigure(
     enrollment: EnrollmentPlan,
     base_yml: String,
 ) -> Plan {
+    joining(
+        facts,
+        opts,
+        Operation::Reconfigure,
+        enrollment,
+        Some(base_yml),
+    )
+}
+
+/// A node joining a cluster: the cluster's CAs and transport key are received.
+fn joining(
+    facts: &Facts,
+    opts: &InitOptions,
+    operation: Operation,
+    enrollment: EnrollmentPlan,
+    base_yml: Option<String>,
+) -> Plan {
     let opts = InitOptions {
         elastic_password: false,
         ..opts.clone()
@@ -111,10 +115,10 @@ pub fn plan_reconfigure(
     build(
         facts,
         &opts,
-        Operation::Reconfigure,
+        operation,
         certificates,
         Some(enrollment),
-        Some(base_yml),
+        base_yml,
     )
 }
 

@@ -50,8 +50,9 @@ pub struct BundleInputs<'a> {
     pub authorities: Option<(CertifiedKey, CertifiedKey)>,
     /// Worker threads (all cores).
     pub threads: usize,
-    /// Called with (keys done, keys in all) as keys are generated.
-    pub progress: &'a (dyn Fn(usize, usize) + Sync),
+    /// Told what slow work is under way (`Some(line)`: keys done so far) and when it is over
+    /// (`None`), on the calling thread, for a progress line on a terminal.
+    pub progress: &'a dyn Fn(Option<&str>),
 }
 
 /// What a written bundle holds (no secret).
@@ -291,9 +292,13 @@ fn generate(
     let kt = plan.key_type;
     let total = plan.key_count();
     let keys = esac_pki::generate_many(inputs.keys, &vec![kt; total], inputs.threads, &|done| {
-        (inputs.progress)(done, total)
-    })
-    .map_err(gen)?;
+        (inputs.progress)(Some(&format!(
+            "Generating {total} {kt} keys on {} threads: {done}/{total}",
+            inputs.threads
+        )))
+    });
+    (inputs.progress)(None);
+    let keys = keys.map_err(gen)?;
     interrupted(interrupts)?;
     let mut keys = keys.into_iter();
     let mut next_key = || keys.next().ok_or(BundleErrorKind::WorkerPanicked);
@@ -652,7 +657,7 @@ mod tests {
         .unwrap()
     }
 
-    fn inputs<'a>(pass: &str, progress: &'a (dyn Fn(usize, usize) + Sync)) -> BundleInputs<'a> {
+    fn inputs<'a>(pass: &str, progress: &'a dyn Fn(Option<&str>)) -> BundleInputs<'a> {
         BundleInputs {
             keys: &esac_pki::AwsLcKeySource,
             passphrase: Secret::from_str_copy(pass),
@@ -682,13 +687,16 @@ mod tests {
         let t = tempfile::tempdir().unwrap();
         let out = t.path().join("bundle");
         let plan = plan(&out);
-        let seen = std::sync::atomic::AtomicUsize::new(0);
-        let progress = |done: usize, total: usize| {
-            assert_eq!(total, 2 + 2 + 2);
-            seen.fetch_max(done, std::sync::atomic::Ordering::Relaxed);
-        };
+        let lines = std::cell::RefCell::new(Vec::new());
+        let progress = |line: Option<&str>| lines.borrow_mut().push(line.map(str::to_owned));
         let written = write_bundle(&plan, inputs("s3cret", &progress)).unwrap();
-        assert_eq!(seen.into_inner(), 6);
+        let lines = lines.into_inner();
+        assert_eq!(lines.len(), 6 + 1, "{lines:?}");
+        assert!(
+            lines[5].as_deref().is_some_and(|l| l.ends_with(": 6/6")),
+            "{lines:?}"
+        );
+        assert_eq!(lines[6], None, "cleared at the end");
         let mut entries = Vec::new();
         walk(t.path(), &mut entries);
         let root = format!("{}/", t.path().display());
@@ -746,7 +754,7 @@ mod tests {
         let elsewhere = tempfile::tempdir().unwrap();
         let out = t.path().join("bundle");
         std::os::unix::fs::symlink(elsewhere.path(), &out).unwrap();
-        let e = write_bundle(&plan(&out), inputs("", &|_, _| {})).unwrap_err();
+        let e = write_bundle(&plan(&out), inputs("", &|_| {})).unwrap_err();
         assert!(matches!(e.kind, BundleErrorKind::Exists(_)), "{e:?}");
         assert_eq!(e.step, BundleStep::Staging);
         assert_eq!(std::fs::read_dir(elsewhere.path()).unwrap().count(), 0);
@@ -756,7 +764,7 @@ mod tests {
             "only the link"
         );
         let missing = t.path().join("no/such/dir/bundle");
-        let e = write_bundle(&plan(&missing), inputs("", &|_, _| {})).unwrap_err();
+        let e = write_bundle(&plan(&missing), inputs("", &|_| {})).unwrap_err();
         assert!(matches!(e.kind, BundleErrorKind::Io { .. }), "{e:?}");
     }
 }

@@ -45,6 +45,9 @@ pub struct Inputs<'a> {
     /// The data directories, empty when the run starts; recovery refuses to undo once one of
     /// them is not.
     pub data_dirs: Vec<PathBuf>,
+    /// Told what slow work is under way (`Some(line)`) and when it is over (`None`), for a
+    /// progress line on a terminal.
+    pub progress: &'a dyn Fn(Option<&str>),
 }
 
 /// What a successful run produced (no secrets).

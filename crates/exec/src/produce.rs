@@ -36,6 +36,23 @@ pub(crate) struct Sources<'a> {
     pub received: Option<&'a Received>,
 }
 
+/// What the slow part of `products` is, for a progress line: key generation.
+pub(crate) fn describe(products: &[Product]) -> Option<String> {
+    let certs = products.iter().find_map(|p| match p {
+        Product::Certificates(c) => Some(c),
+        _ => None,
+    })?;
+    let keys: Vec<_> = certs.generated().collect();
+    let first = keys.first()?;
+    Some(format!(
+        "Generating {} {} key{} and certificate{}...",
+        keys.len(),
+        first.key_type,
+        if keys.len() == 1 { "" } else { "s" },
+        if keys.len() == 1 { "" } else { "s" },
+    ))
+}
+
 pub(crate) fn produce(
     products: &[Product],
     src: &Sources<'_>,

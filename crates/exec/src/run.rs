@@ -19,6 +19,7 @@ use crate::{ExecError, ExecErrorKind, Executed, Inputs};
 
 struct Runner<'a> {
     plan: &'a Plan,
+    progress: &'a dyn Fn(Option<&str>),
     sources: Sources<'a>,
     data_dirs: &'a [PathBuf],
     config: ConfigDir,
@@ -44,8 +45,10 @@ pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
         },
         rollback: None,
     })?;
+    let progress = inputs.progress;
     let mut run = Runner {
         plan,
+        progress,
         sources: Sources {
             keys: inputs.keys,
             keystore_password: &inputs.keystore_password,
@@ -194,7 +197,12 @@ impl Runner<'_> {
                 Ok(())
             }
             Action::Produce(products) => {
-                let made = produce::produce(products, &self.sources, &self.config)?;
+                if let Some(line) = produce::describe(products) {
+                    (self.progress)(Some(&line));
+                }
+                let made = produce::produce(products, &self.sources, &self.config);
+                (self.progress)(None);
+                let made = made?;
                 let into = self.produced.get_or_insert_with(Produced::default);
                 into.material = made.material.or(into.material.take());
                 into.keystore = made.keystore.or(into.keystore.take());

@@ -268,27 +268,30 @@ pub fn ca_p12(
 }
 
 /// Generates one key per entry of `types` on `threads` worker threads (all cores, for
-/// `layout`'s N nodes), in order; `progress` is called with the number done after each key.
-/// The first failure stops the workers and is returned.
+/// `layout`'s N nodes), in order. `progress` is called on the calling thread with the number of
+/// keys done so far, after each one (so it may talk to a terminal). The first failure stops the
+/// workers and is returned.
 pub fn generate_many(
     keys: &dyn KeySource,
     types: &[KeyType],
     threads: usize,
-    progress: &(dyn Fn(usize) + Sync),
+    progress: &dyn Fn(usize),
 ) -> Result<Vec<PrivateKey>> {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-    use std::sync::Mutex;
+    use std::sync::{mpsc, Mutex};
 
     let next = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
     let failed = AtomicBool::new(false);
     let slots: Vec<Mutex<Option<Result<PrivateKey>>>> =
         types.iter().map(|_| Mutex::new(None)).collect();
     let workers = threads.clamp(1, types.len().max(1));
+    let (done_tx, done_rx) = mpsc::channel::<()>();
     let panicked = std::thread::scope(|scope| {
         let handles: Vec<_> = (0..workers)
             .map(|_| {
-                scope.spawn(|| loop {
+                let done = done_tx.clone();
+                let (next, failed, slots) = (&next, &failed, &slots);
+                scope.spawn(move || loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(kt) = types.get(i) else { break };
                     if failed.load(Ordering::Relaxed) {
@@ -301,10 +304,17 @@ pub fn generate_many(
                     if let Ok(mut slot) = slots[i].lock() {
                         *slot = Some(key);
                     }
-                    progress(done.fetch_add(1, Ordering::Relaxed) + 1);
+                    let _ = done.send(());
                 })
             })
             .collect();
+        // The workers hold the only senders left: the loop ends when they all have.
+        drop(done_tx);
+        let mut done = 0;
+        while done_rx.recv().is_ok() {
+            done += 1;
+            progress(done);
+        }
         handles.into_iter().any(|h| h.join().is_err())
     });
     if panicked {

@@ -21,8 +21,18 @@ fn generate_many_returns_one_distinct_key_per_type_in_order_and_reports_progress
         KeyType::EcdsaP384,
     ];
     let seen = AtomicUsize::new(0);
+    let caller = std::thread::current().id();
     let keys = esac_pki::generate_many(&AwsLcKeySource, &types, 3, &|n| {
-        seen.fetch_max(n, Ordering::Relaxed);
+        assert_eq!(
+            std::thread::current().id(),
+            caller,
+            "progress on the calling thread"
+        );
+        assert_eq!(
+            seen.fetch_add(1, Ordering::Relaxed) + 1,
+            n,
+            "counted up by one"
+        );
     })
     .unwrap();
     assert_eq!(keys.iter().map(|k| k.key_type()).collect::<Vec<_>>(), types);
