@@ -142,7 +142,10 @@ fn layout_counts_its_keys_on_a_terminal() {
     );
     assert_eq!(run.code, 0, "{run:?}");
     // 2 CAs + 3 HTTP + 3 transport keys, counted up on one line, then cleared.
-    assert!(run.stdout.contains("Generating 8 ecdsa-p256 keys on"), "{run:?}");
+    assert!(
+        run.stdout.contains("Generating 8 ecdsa-p256 keys on"),
+        "{run:?}"
+    );
     assert!(run.stdout.contains(": 8/8"), "{run:?}");
     assert!(dir.path().join("bundle/bundle.json").exists());
 }

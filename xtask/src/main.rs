@@ -9,7 +9,8 @@
 //!   toolchain); `--smoke` builds without AddressSanitizer, as CI does.
 //! - `ci`: what `.ci/run` runs: fmt check, clippy (without and with the `interop` features), test,
 //!   fuzz smoke.
-//! - `bench [--runs N] [--quick]`: init against its floors and the JVM/openssl references
+//! - `bench [--runs N] [--quick] [--layout-runs N] [--only A,B]`: init against its floors and
+//!   the JVM/openssl references, layout of 50 nodes against its key-generation floor
 //!   (`docs/performance.md`).
 //!
 //! Only `std`: this crate must build in seconds.
@@ -45,7 +46,7 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "bench" => bench::bench(rest),
         _ => {
-            eprintln!("usage: cargo xtask <demo|deps|test|fuzz [--seconds N] [--smoke]|ci|bench [--runs N] [--quick]>");
+            eprintln!("usage: cargo xtask <demo|deps|test|fuzz [--seconds N] [--smoke]|ci|bench [--runs N] [--quick] [--layout-runs N] [--only A,B]>");
             return ExitCode::from(2);
         }
     };
