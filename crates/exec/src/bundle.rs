@@ -278,16 +278,19 @@ fn mkdir_in(parent: &OwnedFd, name: &str) -> io::Result<OwnedFd> {
     Ok(OwnedFd::from(dir))
 }
 
+/// Every file's bytes, in [`BundlePlan::files`] order, and the manifest.
+type Generated = (
+    Vec<(BundleContent, Vec<u8>)>,
+    esac_core::bundle::BundleManifest,
+);
+
 /// Everything in memory: keys on every core, then each node's certificates, PKCS#12 files and
 /// secrets in parallel, then the CA files and the manifests.
 fn generate(
     plan: &BundlePlan,
     inputs: &BundleInputs<'_>,
     interrupts: &Interrupts,
-) -> Step<(
-    Vec<(BundleContent, Vec<u8>)>,
-    esac_core::bundle::BundleManifest,
-)> {
+) -> Step<Generated> {
     let gen = BundleErrorKind::Generate;
     let kt = plan.key_type;
     let total = plan.key_count();
