@@ -622,6 +622,70 @@ fn json_output_mirrors_bundle_json() {
         doc["plan"]["nodes"][2]["certificates"][0]["sans"][1],
         "CN:es03-cn"
     );
+    // What the dry run lists is what the real run wrote, mode included.
+    let mut planned: Vec<(String, u64)> = doc["plan"]["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let p = f["path"].as_str().unwrap();
+            let rel = p.strip_prefix(w.path("plan").to_str().unwrap()).unwrap();
+            (
+                rel.trim_start_matches('/').to_owned(),
+                f["mode"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let mut written: Vec<(String, u64)> = Tree::of(&w.path("bundle"))
+        .0
+        .into_iter()
+        .filter(|(_, e)| e.kind == "file")
+        .map(|(p, e)| (p.to_string_lossy().into_owned(), u64::from(e.mode & 0o7777)))
+        .collect();
+    planned.sort();
+    written.sort();
+    assert_eq!(planned, written);
+}
+
+#[test]
+fn an_interrupted_layout_removes_what_it_had_made() {
+    let w = Work::new(THREE);
+    let mut cmd = ES_AUTOCONF.command();
+    let child = cmd
+        .current_dir(w.dir.path())
+        .args(["layout", "--in", "instances.yml", "--out", "bundle"])
+        .args(FAST)
+        .env("ESAC_FAILPOINT", "pause:bundle_write")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The pause is two seconds before the files are written, once the temp directory exists.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .any(|e| e.unwrap().file_name().to_string_lossy().ends_with(".tmp"))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no temp directory appeared"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let kill = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 130, "{run:?}");
+    assert!(run.stderr.contains("interrupted by signal 2"), "{run:?}");
+    let left: Vec<String> = std::fs::read_dir(w.dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(left, ["instances.yml"]);
 }
 
 #[cfg(feature = "interop")]
