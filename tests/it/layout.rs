@@ -329,6 +329,16 @@ fn a_bundle_that_does_not_match_its_manifest_is_refused() {
         "{run:?}"
     );
     assert_same_tree(&before, &home.snapshot(), "mixed bundle");
+    // Expired material (the HTTP certificate's 730 days are over): 78, nothing written.
+    let later = (w.now.parse::<u64>().unwrap() + 731 * 86_400).to_string();
+    let es03 = w.path("a/es03");
+    let run = home.run_env(
+        &["init", "--bundle", es03.to_str().unwrap()],
+        &[("HOSTNAME", "es03"), ("ESAC_TEST_NOW", &later)],
+    );
+    assert_eq!(run.code, 78, "{run:?}");
+    assert!(run.stderr.contains("expired"), "{run:?}");
+    assert_same_tree(&before, &home.snapshot(), "expired bundle");
     // A missing file: 78 too.
     std::fs::remove_file(w.path("a/es02/secrets.keystore")).unwrap();
     let run = w.apply_in(&home, "a", "es02", &[]);

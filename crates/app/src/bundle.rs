@@ -138,8 +138,8 @@ fn pem_der(pem: &str, what: &str) -> Result<Vec<u8>, Failure> {
         .map_err(|e| invalid(format!("node.json: the {what} certificate is not PEM: {e}")))
 }
 
-/// The four certificates of `node.json`, as specs (none generated), each checked to be valid at
-/// `now`.
+/// The four certificates of `node.json`, as specs (none generated), each checked not to have
+/// expired at `now`.
 pub fn node_certificates(m: &NodeManifest, now: SystemTime) -> Result<CertPlan, Failure> {
     let subject_dn = DistinguishedName::parse(&m.subject)
         .ok()
@@ -155,10 +155,11 @@ pub fn node_certificates(m: &NodeManifest, now: SystemTime) -> Result<CertPlan, 
         let der = pem_der(pem, role.name())?;
         let info = esac_pki::inspect(&der)
             .map_err(|e| invalid(format!("node.json: the {role} does not parse: {e}")))?;
-        if info.not_after <= now || info.not_before > now {
+        // Expired material is refused. A notBefore slightly ahead of this machine's clock (the
+        // bundle was made on another machine a moment ago) is not: it resolves itself.
+        if info.not_after <= now {
             return Err(invalid(format!(
-                "the bundle's {role} is not valid now (valid from {} to {}); lay the bundle out again",
-                esac_certspec::Utc(info.not_before),
+                "the bundle's {role} expired on {}; lay the bundle out again",
                 esac_certspec::Utc(info.not_after)
             )));
         }
