@@ -262,7 +262,7 @@ fn mode_number(m: ModeRule) -> Option<u32> {
 }
 
 impl PlanDoc {
-    fn of(plan: &Plan) -> Self {
+    pub(crate) fn of(plan: &Plan) -> Self {
         let l = &plan.layout;
         let has = |id| plan.step(id).is_some();
         let steps = plan
@@ -317,7 +317,7 @@ impl PlanDoc {
                 .map(|(p, w)| FileDoc {
                     path: l.abs(&p),
                     mode: mode_number(w.mode),
-                    content: w.content.describe(),
+                    content: plan.describe_content(&w.content),
                 })
                 .collect(),
             certificates: plan
@@ -431,6 +431,305 @@ pub struct Token<'a> {
     pub addresses: &'a [String],
     pub http_ca_fingerprint: &'a str,
     pub expires_at_epoch_seconds: u64,
+}
+
+/// A certificate in a `renew` document.
+#[derive(Debug, Serialize)]
+pub struct RenewCertDoc {
+    subject: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    serial: Option<String>,
+    not_before: String,
+    not_after: String,
+    days_left: i64,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    sans: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    sha256: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    key: Option<&'static str>,
+}
+
+impl RenewCertDoc {
+    fn of(c: &esac_app::renew::CertReport) -> Self {
+        RenewCertDoc {
+            subject: c.subject.clone(),
+            serial: c.serial.clone(),
+            not_before: Utc(c.not_before).rfc3339(),
+            not_after: Utc(c.not_after).rfc3339(),
+            days_left: c.days_left,
+            sans: c.sans.clone(),
+            sha256: c.sha256.clone(),
+            key: c.key.map(|k| k.name()),
+        }
+    }
+}
+
+/// A file in a `renew` document.
+#[derive(Debug, Serialize)]
+pub struct RenewFileDoc {
+    path: PathBuf,
+    action: &'static str,
+    mode: u32,
+    uid: u32,
+    gid: u32,
+}
+
+/// `reload` of a `renew` document.
+#[derive(Debug, Serialize)]
+pub struct ReloadDoc {
+    enabled: bool,
+    interval_ms: u64,
+}
+
+/// The document of `renew http` and `renew http-ca` (lifecycle spec §3.3).
+#[derive(Debug, Serialize)]
+pub struct RenewDoc {
+    version: u32,
+    command: &'static str,
+    target: &'static str,
+    decision: &'static str,
+    dry_run: bool,
+    exit_code: u8,
+    reason: ReasonDoc,
+    config_dir: PathBuf,
+    before: RenewCertDoc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    after: Option<RenewCertDoc>,
+    capped_by_ca: bool,
+    key_reused: bool,
+    ca: RenewCertDoc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    ca_after: Option<RenewCertDoc>,
+    files: Vec<RenewFileDoc>,
+    reload: ReloadDoc,
+    summary: Vec<String>,
+    plan: Option<PlanDoc>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+impl RenewDoc {
+    /// The document of a `renew` outcome.
+    pub fn of(
+        o: &esac_app::renew::RenewOutcome,
+        paths: &Paths,
+        dry_run: bool,
+        notes: Vec<String>,
+        summary: &[String],
+    ) -> Self {
+        use esac_app::renew::RenewOutcome;
+        let r = o.report();
+        let (decision, reason, plan) = match o {
+            RenewOutcome::Skipped {
+                reason, message, ..
+            } => (
+                "skip",
+                ReasonDoc {
+                    code: reason.as_str(),
+                    message: message.clone(),
+                },
+                None,
+            ),
+            RenewOutcome::Planned { plan, .. } => (
+                "renew",
+                ReasonDoc {
+                    code: Reason::Renewed.as_str(),
+                    message: "would renew".into(),
+                },
+                Some(PlanDoc::of(plan)),
+            ),
+            RenewOutcome::Renewed { plan, .. } => (
+                "renew",
+                ReasonDoc {
+                    code: Reason::Renewed.as_str(),
+                    message: "renewed".into(),
+                },
+                Some(PlanDoc::of(plan)),
+            ),
+        };
+        RenewDoc {
+            version: 1,
+            command: r.target.command(),
+            target: r.target.name(),
+            decision,
+            dry_run,
+            exit_code: o.exit().code(),
+            reason,
+            config_dir: paths.config_dir.clone(),
+            before: RenewCertDoc::of(&r.before),
+            after: r.after.as_ref().map(RenewCertDoc::of),
+            capped_by_ca: r.capped_by_ca,
+            key_reused: r.key_reused,
+            ca: RenewCertDoc::of(&r.ca_before),
+            ca_after: r.ca_after.as_ref().map(RenewCertDoc::of),
+            files: r
+                .files
+                .iter()
+                .map(|f| RenewFileDoc {
+                    path: f.path.clone(),
+                    action: f.action,
+                    mode: f.mode,
+                    uid: f.uid,
+                    gid: f.gid,
+                })
+                .collect(),
+            reload: ReloadDoc {
+                enabled: r.reload.enabled,
+                interval_ms: r.reload.interval_ms,
+            },
+            summary: summary.to_vec(),
+            plan,
+            notes,
+        }
+    }
+}
+
+/// `cluster` of a `finalize` document.
+#[derive(Debug, Serialize)]
+pub struct ClusterDoc {
+    formed: bool,
+    evidence: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    cluster_uuid: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    unknown_because: Option<String>,
+    assumed: bool,
+}
+
+/// One action of a `finalize` document.
+#[derive(Debug, Serialize)]
+pub struct ActionDoc {
+    action: &'static str,
+    result: &'static str,
+    reason: ReasonDoc,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    mode: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    file: Option<PathBuf>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removed_lines: Vec<LineDoc>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    added_lines: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    removed: Vec<PathBuf>,
+}
+
+/// The document of `finalize` (lifecycle spec §4.3).
+#[derive(Debug, Serialize)]
+pub struct FinalizeDoc {
+    version: u32,
+    command: &'static str,
+    decision: &'static str,
+    dry_run: bool,
+    exit_code: u8,
+    reason: ReasonDoc,
+    config_dir: PathBuf,
+    cluster: ClusterDoc,
+    actions: Vec<ActionDoc>,
+    summary: Vec<String>,
+    plan: Option<PlanDoc>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+impl FinalizeDoc {
+    /// The document of a `finalize` outcome.
+    pub fn of(
+        o: &esac_app::finalize::FinalizeOutcome,
+        paths: &Paths,
+        dry_run: bool,
+        notes: Vec<String>,
+        summary: &[String],
+    ) -> Self {
+        use esac_core::finalize::{ActionResult, Formation};
+        let f = &o.finalization;
+        let reason = f.reason();
+        let actions = f
+            .actions
+            .iter()
+            .map(|a| {
+                let (result, code) = match &a.result {
+                    ActionResult::Applied => ("applied", Reason::Removed),
+                    ActionResult::NothingToDo => ("nothing_to_do", Reason::NothingToDo),
+                    ActionResult::Refused(r) => ("refused", *r),
+                };
+                ActionDoc {
+                    action: a.action.name(),
+                    result,
+                    reason: ReasonDoc {
+                        code: code.as_str(),
+                        message: a.message.clone(),
+                    },
+                    mode: a.removal.as_ref().map(|r| r.mode.name()),
+                    file: a
+                        .removal
+                        .as_ref()
+                        .map(|_| paths.config_dir.join("elasticsearch.yml")),
+                    removed_lines: a
+                        .removal
+                        .iter()
+                        .flat_map(|r| &r.removed)
+                        .map(|(line, text)| LineDoc {
+                            line: *line,
+                            text: text.clone(),
+                        })
+                        .collect(),
+                    added_lines: a
+                        .removal
+                        .as_ref()
+                        .map(|r| r.added.clone())
+                        .unwrap_or_default(),
+                    removed: a
+                        .paths
+                        .iter()
+                        .map(|p| paths.config_dir.join(p.as_str()))
+                        .collect(),
+                }
+            })
+            .collect();
+        FinalizeDoc {
+            version: 1,
+            command: "finalize",
+            decision: match o.exit().code() {
+                0 => "finalize",
+                80 => "skip",
+                _ => "refuse",
+            },
+            dry_run,
+            exit_code: o.exit().code(),
+            reason: ReasonDoc {
+                code: reason.as_str(),
+                message: f
+                    .actions
+                    .iter()
+                    .find(|a| matches!(a.result, ActionResult::Refused(_)))
+                    .map(|a| a.message.clone())
+                    .unwrap_or_else(|| match reason {
+                        Reason::Finalized => "at least one action applies, none was refused".into(),
+                        _ => "no action applies".into(),
+                    }),
+            },
+            config_dir: paths.config_dir.clone(),
+            cluster: ClusterDoc {
+                formed: o.formation.formed(),
+                evidence: o.formation.evidence(),
+                cluster_uuid: match &o.formation {
+                    Formation::Committed { cluster_uuid } => cluster_uuid.clone(),
+                    _ => None,
+                },
+                unknown_because: match &o.formation {
+                    Formation::Unknown(why) => Some(why.clone()),
+                    _ => None,
+                },
+                assumed: o.assumed,
+            },
+            actions,
+            summary: summary.to_vec(),
+            plan: f.plan.as_ref().map(PlanDoc::of),
+            notes,
+        }
+    }
 }
 
 /// `layout`: the manifest of the written bundle (what `bundle.json` holds), or, with

@@ -16,6 +16,8 @@ use clap::Parser;
 use esac_core::EsExit;
 
 fn main() -> ExitCode {
+    // First of all: nothing this process holds may end up in a core file.
+    let refused = esac_app::runtime::no_core_dumps();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -29,6 +31,9 @@ fn main() -> ExitCode {
         }
     };
     init_logging(&cli.global);
+    for r in refused {
+        tracing::debug!("{r}");
+    }
     let printer = printer::Printer::new(&cli.global);
     ExitCode::from(cmd::run(&cli, &printer))
 }

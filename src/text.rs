@@ -211,3 +211,201 @@ fn banner(printer: &Printer, password: &Secret, fingerprint: &str, ca: &Path) {
     );
     printer.secret(&[before.as_bytes(), password.expose(), after.as_bytes()]);
 }
+
+/// Prints a `renew` outcome and returns the exit status: the dry-run plan on stdout, a skip's
+/// reason on stdout, the summary of a renewal on stderr; under `--format json`, the document.
+pub fn renew_outcome(
+    paths: &Paths,
+    req: &esac_app::renew::RenewRequest,
+    outcome: &esac_app::renew::RenewOutcome,
+    printer: &Printer,
+) -> u8 {
+    use esac_app::renew::{RenewOutcome, Target};
+    let exit = outcome.exit().code();
+    let mut notes = printer.notes();
+    if req.dry_run {
+        notes.insert(0, "dry run: nothing was written".into());
+    }
+    let report = outcome.report();
+    let summary = renew_summary(report, matches!(outcome, RenewOutcome::Renewed { .. }));
+    if printer.format == Format::Json {
+        printer.json(&crate::json::RenewDoc::of(
+            outcome,
+            paths,
+            req.dry_run,
+            notes,
+            &summary,
+        ));
+        return exit;
+    }
+    match outcome {
+        RenewOutcome::Skipped { message, .. } => {
+            if !printer.silent() {
+                printer.out(&format!("{message}\n"));
+            }
+        }
+        RenewOutcome::Planned { plan, .. } => {
+            let mut text = format!(
+                "Decision: renew (exit 0)\nDry run: nothing was written.\n\n{}",
+                plan_text(plan)
+            );
+            text.push('\n');
+            for line in &summary {
+                text.push_str(line);
+                text.push('\n');
+            }
+            printer.out(&text);
+        }
+        RenewOutcome::Renewed { .. } => {
+            let what = match report.target {
+                Target::Http => "the HTTP certificate",
+                Target::HttpCa => "the HTTP CA certificate",
+            };
+            printer.info(&format!(
+                "Renewed {what} of {}.",
+                paths.config_dir.join("certs/http.p12").display()
+            ));
+            for line in &summary {
+                printer.info(line);
+            }
+        }
+    }
+    exit
+}
+
+fn cert_line(c: &esac_app::renew::CertReport) -> String {
+    let mut s = String::new();
+    if let Some(serial) = &c.serial {
+        s.push_str(&format!("serial {serial}, "));
+    }
+    s.push_str(&format!(
+        "valid {} to {} ({} days left)",
+        esac_certspec::Utc(c.not_before).rfc3339(),
+        esac_certspec::Utc(c.not_after).rfc3339(),
+        c.days_left
+    ));
+    s
+}
+
+/// What a renewal found and made, line by line (the same lines in every mode).
+pub fn renew_summary(r: &esac_app::renew::RenewReport, done: bool) -> Vec<String> {
+    let mut out = Vec::new();
+    out.push(format!("HTTP certificate before: {}", cert_line(&r.before)));
+    if let Some(after) = &r.after {
+        out.push(format!(
+            "HTTP certificate {}: {}{}",
+            if done { "after" } else { "planned" },
+            cert_line(after),
+            if r.capped_by_ca {
+                " (capped at the CA's expiry)"
+            } else {
+                ""
+            }
+        ));
+        out.push(format!("HTTP certificate SANs: {}", after.sans.join(", ")));
+    }
+    out.push(format!(
+        "HTTP CA certificate before: {}",
+        cert_line(&r.ca_before)
+    ));
+    if let Some(sha) = &r.ca_before.sha256 {
+        out.push(format!(
+            "HTTP CA certificate SHA-256 fingerprint before: {sha}"
+        ));
+    }
+    if let Some(ca) = &r.ca_after {
+        out.push(format!(
+            "HTTP CA certificate {}: {}",
+            if done { "after" } else { "planned" },
+            cert_line(ca)
+        ));
+        if let Some(sha) = &ca.sha256 {
+            out.push(format!(
+                "HTTP CA certificate SHA-256 fingerprint after: {sha}"
+            ));
+            if let Some(crt) = r.files.iter().find(|f| f.path.ends_with("http_ca.crt")) {
+                out.push("Update the consumers of the HTTP CA:".into());
+                for c in esac_app::renew::ca_consumers(&crt.path, sha) {
+                    out.push(format!("  - {c}"));
+                }
+            }
+        }
+    }
+    if r.reload.enabled {
+        out.push(format!(
+            "A running node reloads certs/http.p12 within {} ms (resource.reload.interval.high) plus one poll; existing connections keep the old certificate.",
+            r.reload.interval_ms
+        ));
+    } else {
+        out.push(
+            "resource.reload.enabled is false: restart the node to load the new certificate."
+                .into(),
+        );
+    }
+    out
+}
+
+/// The lines that report each `finalize` action (the same in text and JSON `summary`).
+pub fn finalize_lines(o: &esac_app::finalize::FinalizeOutcome) -> Vec<String> {
+    use esac_core::finalize::ActionResult;
+    let mut out = Vec::new();
+    for a in &o.finalization.actions {
+        let result = match &a.result {
+            ActionResult::Applied => "applied".to_owned(),
+            ActionResult::NothingToDo => "nothing to do".to_owned(),
+            ActionResult::Refused(r) => format!("refused ({r})"),
+        };
+        out.push(format!("{}: {result}: {}", a.action.name(), a.message));
+        if let Some(r) = &a.removal {
+            for (n, line) in &r.removed {
+                out.push(format!("  -{n}: {line}"));
+            }
+            for line in &r.added {
+                out.push(format!("  +   {line}"));
+            }
+        }
+        for p in &a.paths {
+            out.push(format!("  {p}"));
+        }
+    }
+    out
+}
+
+/// Prints a `finalize` outcome and returns the exit status: the dry-run plan on stdout, the
+/// report of each action on stderr; under `--format json`, the document.
+pub fn finalize_outcome(
+    paths: &Paths,
+    dry_run: bool,
+    o: &esac_app::finalize::FinalizeOutcome,
+    printer: &Printer,
+) -> u8 {
+    let exit = o.exit().code();
+    let mut notes = printer.notes();
+    if dry_run {
+        notes.insert(0, "dry run: nothing was written".into());
+    }
+    notes.extend(o.finalization.notes.iter().cloned());
+    let lines = finalize_lines(o);
+    if printer.format == Format::Json {
+        printer.json(&crate::json::FinalizeDoc::of(
+            o, paths, dry_run, notes, &lines,
+        ));
+        return exit;
+    }
+    if let (true, Some(plan)) = (dry_run, &o.finalization.plan) {
+        let mut text = format!(
+            "Decision: finalize (exit {exit})\nDry run: nothing was written.\n\n{}\n",
+            plan_text(plan)
+        );
+        for l in &lines {
+            text.push_str(l);
+            text.push('\n');
+        }
+        printer.out(&text);
+        return exit;
+    }
+    for l in lines.iter().chain(&o.finalization.notes) {
+        printer.info(l);
+    }
+    exit
+}

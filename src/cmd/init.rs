@@ -2,29 +2,37 @@
 
 use esac_app::init::InitRequest;
 use esac_app::{Failure, Paths};
-use esac_secret::Secret;
 
 use crate::cli::{Format, InitArgs, ReconfigureArgs};
 use crate::printer::Printer;
 use crate::text;
 
-fn request(a: &InitArgs, printer: &Printer) -> InitRequest {
-    InitRequest {
+fn request(a: &InitArgs, printer: &Printer) -> Result<InitRequest, Failure> {
+    // A bundle node joins no cluster by token: a stray $ENROLLMENT_TOKEN is not read.
+    let enrollment_token = if a.bundle.is_some() {
+        None
+    } else {
+        esac_app::token_input::enrollment_token(
+            a.enrollment_token.as_deref(),
+            a.enrollment_token_file.as_deref(),
+        )?
+    };
+    Ok(InitRequest {
         settings: a.settings.clone(),
         dry_run: a.dry_run,
         key_type: a.key_type,
         keystore_format: a.keystore_format,
         credentials_file: a.credentials_file.clone(),
         group: a.group.clone(),
-        enrollment_token: a.enrollment_token.as_deref().map(Secret::from_str_copy),
+        enrollment_token,
         json: printer.format == Format::Json,
         bundle: a.bundle.clone(),
         bundle_passphrase_file: a.bundle_passphrase_file.clone(),
-    }
+    })
 }
 
 pub fn init(paths: &Paths, a: &InitArgs, printer: &Printer) -> Result<u8, Failure> {
-    let outcome = esac_app::init::init(paths, &request(a, printer), printer)?;
+    let outcome = esac_app::init::init(paths, &request(a, printer)?, printer)?;
     Ok(text::init_outcome(
         "init", paths, a.dry_run, &outcome, printer,
     ))
@@ -36,7 +44,7 @@ pub fn reconfigure(paths: &Paths, a: &ReconfigureArgs, printer: &Printer) -> Res
             "--bundle applies to init, not reconfigure".into(),
         ));
     }
-    let outcome = esac_app::init::reconfigure(paths, &request(&a.init, printer), a.yes, printer)?;
+    let outcome = esac_app::init::reconfigure(paths, &request(&a.init, printer)?, a.yes, printer)?;
     Ok(text::init_outcome(
         "reconfigure",
         paths,

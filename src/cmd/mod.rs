@@ -1,9 +1,11 @@
 //! One function per command: resolve the paths, call the application layer, print the outcome
 //! or the failure. Each returns the process exit status.
 
+mod finalize;
 mod init;
 mod keystore;
 mod layout;
+mod renew;
 mod token;
 
 use esac_app::Paths;
@@ -27,6 +29,8 @@ pub fn run(cli: &Cli, printer: &Printer) -> u8 {
         Command::Reconfigure(a) => init::reconfigure(&paths, a, printer),
         Command::Keystore(c) => keystore::run(&paths, c, printer),
         Command::EnrollmentToken(a) => token::run(&paths, a, printer),
+        Command::Renew(c) => renew::run(&paths, c, printer),
+        Command::Finalize(a) => finalize::run(&paths, a, printer),
         Command::Layout(a) => layout::run(a, printer),
     };
     match result {
@@ -44,6 +48,9 @@ fn command_name(c: &Command) -> &'static str {
         Command::Keystore(K::HasPassword) => "keystore has-password",
         Command::Keystore(K::Show { .. }) => "keystore show",
         Command::EnrollmentToken(_) => "enrollment-token",
+        Command::Renew(crate::cli::RenewCommand::Http(_)) => "renew http",
+        Command::Renew(crate::cli::RenewCommand::HttpCa(_)) => "renew http-ca",
+        Command::Finalize(_) => "finalize",
         Command::Layout(_) => "layout",
     }
 }

@@ -312,3 +312,57 @@ fn large_data_dir_is_not_walked() {
     let run = home.run(&["init", "--dry-run"]);
     assert_eq!(run.code, 80);
 }
+
+/// review-security.md L5: `a: &a [x,…N]` / `b: [*a,…N]` is a few KB of yml and N×N values
+/// once expanded (12 KB took 640 MB). Refused with 78 before it expands, in a process whose
+/// address space is capped at 256 MiB: the run neither grows nor dies of it. SnakeYAML's limit
+/// (50 aliases of collections) is kept, and below it the expansion is bounded too.
+#[test]
+fn a_yaml_alias_bomb_is_refused_before_it_expands() {
+    let bomb = |items: usize, aliases: usize| {
+        format!(
+            "a: &a [{}]\nb: [{}]\n",
+            vec!["x"; items].join(","),
+            vec!["*a"; aliases].join(",")
+        )
+    };
+    let capped = |home: &Home| {
+        let mut cmd = std::process::Command::new("sh");
+        Bin::clean_env(&mut cmd)
+            .args(["-c", "ulimit -v 262144 && exec \"$0\" \"$@\""])
+            .arg(ES_AUTOCONF.path())
+            .args(["init", "--dry-run", "--es-home"])
+            .arg(home.path())
+            .stdin(std::process::Stdio::null());
+        Run::from(cmd.output().unwrap())
+    };
+    for (yml, text) in [
+        (
+            bomb(5000, 5000),
+            "uses more than 50 aliases of lists or mappings",
+        ),
+        (bomb(20_000, 40), "expands through aliases to more than"),
+    ] {
+        let home = ES_AUTOCONF.home(&yml);
+        let before = home.snapshot();
+        let started = std::time::Instant::now();
+        let run = capped(&home);
+        assert_eq!(run.code, 78, "{} bytes: {run:?}", yml.len());
+        assert!(
+            run.stderr.starts_with(&format!(
+                "ERROR: the configuration file [{}] ",
+                home.yml().display()
+            )),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains(text), "{run:?}");
+        assert!(started.elapsed() < std::time::Duration::from_secs(20));
+        assert_eq!(before, home.snapshot());
+    }
+    // Fifty aliases of a list are within SnakeYAML's limit; the fifty-first is not.
+    let home = ES_AUTOCONF.home(&bomb(10, 50));
+    let run = capped(&home);
+    assert_eq!(run.code, 0, "{run:?}");
+    let home = ES_AUTOCONF.home(&bomb(10, 51));
+    assert_eq!(capped(&home).code, 78);
+}

@@ -3,10 +3,15 @@
 //! files; node B joins with `init --enrollment-token`. Then (feature `interop`) the JDK proves A
 //! and B trust each other on the transport layer, and openssl that B's HTTP certificate chains to
 //! A's HTTP CA. Failure shapes map to Elasticsearch's exit codes and leave B untouched;
-//! `reconfigure` restores on failure.
+//! `reconfigure` restores on failure. Hostile or broken peers (YAML in the addresses, bad chunk
+//! sizes, interim floods, trickled bytes) change nothing and end with Elasticsearch's codes; the
+//! token can come from a file, standard input or `ENROLLMENT_TOKEN`, and then never appears in
+//! the process list.
 
+use std::io::Write;
 use std::path::Path;
-use std::time::SystemTime;
+use std::process::Stdio;
+use std::time::{Duration, Instant, SystemTime};
 
 use esac_enroll::testserver::{Failure, ServerOptions, TestServer};
 use esac_enroll::EnrollmentToken;
@@ -65,14 +70,14 @@ fn material_of(config: &Path) -> esac_pki::Material {
     esac_pki::generate_enrolled(&plan, &received, &key_pool(), now).unwrap()
 }
 
-fn node_a() -> Home {
+pub(crate) fn node_a() -> Home {
     let a = ES_AUTOCONF.home(STOCK_YML);
     let run = a.init(&[]);
     assert_eq!(run.code, 0, "{run:?}");
     a
 }
 
-fn server(a: &Home, failure: Failure) -> TestServer {
+pub(crate) fn server(a: &Home, failure: Failure) -> TestServer {
     let opts = ServerOptions {
         failure,
         nodes_addresses: vec!["127.0.0.1:9300".into()],
@@ -81,12 +86,273 @@ fn server(a: &Home, failure: Failure) -> TestServer {
     TestServer::start(&material_of(&a.config()), opts).unwrap()
 }
 
-fn token_string(t: &EnrollmentToken) -> String {
+pub(crate) fn token_string(t: &EnrollmentToken) -> String {
     t.encode().expose_str().unwrap().to_owned()
 }
 
-fn enroll(b: &Home, token: &str) -> Run {
+pub(crate) fn enroll(b: &Home, token: &str) -> Run {
     b.init(&["--key-type", "ecdsa-p256", "--enrollment-token", token])
+}
+
+/// review-security.md L1, L2 and L7: a peer that holds the pinned CA but answers with YAML in
+/// its addresses, a chunk size that overflows, an endless run of interim responses, or one byte
+/// at a time. Each run ends with Elasticsearch's code for it, says why, and leaves the node
+/// exactly as it was (so it can try again).
+#[test]
+fn hostile_or_broken_peers_change_nothing() {
+    let a = node_a();
+    let injection = "10.0.0.1:9300\"]\nxpack.security.authc.anonymous.roles: superuser\n#";
+    let l2 = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\n";
+    let cases: Vec<(Failure, i32, &str)> = vec![
+        (
+            Failure::NodesAddresses(serde_json::json!(["192.0.2.7:9300", injection])),
+            65,
+            "The node address [10.0.0.1:9300\\\"]\\nxpack.security.authc.anonymous.roles: superuser\\n#] in nodes_addresses is not a transport address (ip:port)",
+        ),
+        (
+            Failure::NodesAddresses(serde_json::json!(["es-2.example.com:9300"])),
+            65,
+            "The node address [es-2.example.com:9300] in nodes_addresses",
+        ),
+        (Failure::Raw(l2.to_vec()), 69, "Error was response body too large"),
+        (
+            Failure::Raw("HTTP/1.1 100 Continue\r\n\r\n".repeat(100).into_bytes()),
+            69,
+            "Error was too many interim (1xx) responses",
+        ),
+        (
+            Failure::Trickle(Duration::from_millis(50)),
+            69,
+            "Error was Read timed out (no complete answer within 2500 ms)",
+        ),
+    ];
+    for (failure, code, text) in cases {
+        let srv = server(&a, failure.clone());
+        let b = ES_AUTOCONF.home(STOCK_YML);
+        let before = b.stable_snapshot();
+        let started = Instant::now();
+        let run = b.init_env(
+            &[
+                "--key-type",
+                "ecdsa-p256",
+                "--enrollment-token",
+                &token_string(&srv.token()),
+            ],
+            &[("ESAC_TEST_HTTP_DEADLINE_MS", "2500")],
+        );
+        let name = format!("{failure:?}").chars().take(60).collect::<String>();
+        assert_eq!(run.code, code, "{name}: {run:?}");
+        assert!(run.stderr.contains(text), "{name}: {run:?}");
+        assert!(!run.stderr.contains("panicked"), "{name}: {run:?}");
+        // The peer's value is shown escaped: it cannot forge lines on the operator's terminal.
+        assert!(
+            !run.stderr.contains("\nxpack.security.authc"),
+            "{name}: {run:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{name}: {:?}",
+            started.elapsed()
+        );
+        assert_same_tree(&before, &b.stable_snapshot(), &name);
+    }
+}
+
+/// The token as a command-line value is readable by every local user in `/proc/<pid>/cmdline`;
+/// from a file, standard input or the environment it is not, and it is never printed.
+#[test]
+fn the_token_can_come_from_a_file_standard_input_or_the_environment() {
+    let a = node_a();
+    let srv = server(&a, Failure::None);
+    let token = token_string(&srv.token());
+    let pool = key_pool_dir();
+    let pool = pool.to_str().unwrap();
+    let args = ["init", "--key-type", "ecdsa-p256"];
+
+    // A file, with the line break an editor or `echo` leaves.
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let file = b.path().join("token");
+    std::fs::write(&file, format!("{token}\n")).unwrap();
+    let run = b.run_env(
+        &[
+            &args[..],
+            &["--enrollment-token-file", file.to_str().unwrap()],
+        ]
+        .concat(),
+        &[("ESAC_TEST_KEY_POOL", pool)],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_configured(&b.config(), &[]);
+    assert!(
+        !run.stdout.contains(&token) && !run.stderr.contains(&token),
+        "{run:?}"
+    );
+
+    // The first line of standard input.
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let mut child = ES_AUTOCONF
+        .command()
+        .args(args)
+        .args(["--enrollment-token-file", "-", "--es-home"])
+        .arg(b.path())
+        .env("ESAC_TEST_KEY_POOL", pool)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(format!("{token}\r\n").as_bytes())
+        .unwrap();
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_configured(&b.config(), &[]);
+
+    // ENROLLMENT_TOKEN, as in Elasticsearch's Docker image.
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let run = b.run_env(
+        &args,
+        &[("ESAC_TEST_KEY_POOL", pool), ("ENROLLMENT_TOKEN", &token)],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_configured(&b.config(), &[]);
+    assert!(
+        !run.stdout.contains(&token) && !run.stderr.contains(&token),
+        "{run:?}"
+    );
+    assert_eq!(srv.requests().len(), 3);
+
+    // An empty ENROLLMENT_TOKEN is no token (a plain first start); reconfigure still needs one.
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let run = b.run_env(&["init", "--dry-run"], &[("ENROLLMENT_TOKEN", "")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stdout.contains("cluster.initial_master_nodes"),
+        "{run:?}"
+    );
+
+    // Both options: a usage error. A missing, empty or oversized file: nothing changes.
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let before = b.stable_snapshot();
+    let run = b.run(
+        &[
+            &args[..],
+            &["--enrollment-token", &token, "--enrollment-token-file", "-"],
+        ]
+        .concat(),
+    );
+    assert_eq!(run.code, 64, "{run:?}");
+    let missing = b.path().join("missing");
+    let empty = b.path().join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    let huge = b.path().join("huge");
+    std::fs::write(&huge, token.repeat(200)).unwrap();
+    for (file, code, text) in [
+        (&missing, 66, "No such file"),
+        (&empty, 65, "it is empty"),
+        (&huge, 65, "longer than 16384 bytes"),
+    ] {
+        let run = b.run(
+            &[
+                &args[..],
+                &["--enrollment-token-file", file.to_str().unwrap()],
+            ]
+            .concat(),
+        );
+        assert_eq!(run.code, code, "{run:?}");
+        assert!(
+            run.stderr.starts_with(&format!(
+                "ERROR: cannot read the enrollment token from [{}]: ",
+                file.display()
+            )),
+            "{run:?}"
+        );
+        assert!(run.stderr.contains(text), "{run:?}");
+        assert!(!run.stderr.contains(&token), "{run:?}");
+    }
+    let _ = std::fs::remove_file(&empty);
+    let _ = std::fs::remove_file(&huge);
+    assert_same_tree(&before, &b.stable_snapshot(), "token file errors");
+}
+
+/// While a run waits for the cluster, `/proc/<pid>/cmdline` holds the file's name, never the
+/// token; with `--enrollment-token` it would (the reason for the file).
+#[test]
+fn a_token_from_a_file_is_not_in_the_process_list() {
+    let a = node_a();
+    let srv = server(&a, Failure::Stall(Duration::from_secs(3)));
+    let token = token_string(&srv.token());
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let file = b.path().join("token");
+    std::fs::write(&file, &token).unwrap();
+    let pool = key_pool_dir();
+    let child = ES_AUTOCONF
+        .command()
+        .args([
+            "init",
+            "--key-type",
+            "ecdsa-p256",
+            "--enrollment-token-file",
+        ])
+        .arg(&file)
+        .arg("--es-home")
+        .arg(b.path())
+        .env("ESAC_TEST_KEY_POOL", &pool)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while srv.requests().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached the cluster"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    // The run is now waiting for the stalled answer.
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
+    assert!(cmdline.contains("--enrollment-token-file"), "{cmdline}");
+    assert!(!cmdline.contains(&token), "{cmdline}");
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_configured(&b.config(), &[]);
+
+    // The same look finds a token given as a command-line value.
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let child = ES_AUTOCONF
+        .command()
+        .args([
+            "init",
+            "--key-type",
+            "ecdsa-p256",
+            "--enrollment-token",
+            &token,
+        ])
+        .arg("--es-home")
+        .arg(b.path())
+        .env("ESAC_TEST_KEY_POOL", &pool)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    while srv.requests().len() < 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the run never reached the cluster"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
+    assert!(String::from_utf8_lossy(&cmdline).contains(&token));
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 0, "{run:?}");
 }
 
 #[test]
@@ -457,4 +723,109 @@ mod interop {
             .replace(':', "");
         assert!(fpr.contains(fingerprint), "{fpr} vs {fingerprint}");
     }
+}
+
+/// Elasticsearch's packaging test (`reconfigure` of a node whose keystore has a password,
+/// given the wrong one) expects exit 74 and "Error was: Provided keystore password was
+/// incorrect". Nothing changes (the enrollment answer is discarded).
+#[test]
+fn reconfigure_with_a_wrong_keystore_password_exits_74() {
+    use esac_keystore::FormatVersion;
+    use esac_testkit::fixtures::{keystore_with, write_keystore};
+
+    let a = node_a();
+    let srv = server(&a, Failure::None);
+    // Node C: auto-configured on a keystore protected by a password.
+    let c = ES_AUTOCONF.home(STOCK_YML);
+    write_keystore(
+        &c.config(),
+        &keystore_with(&[]),
+        "right password",
+        FormatVersion::V5,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let right = dir.path().join("right");
+    let wrong = dir.path().join("wrong");
+    std::fs::write(&right, "right password\n").unwrap();
+    std::fs::write(&wrong, "wrong password\n").unwrap();
+    let right_env = [("ES_KEYSTORE_PASSPHRASE_FILE", right.to_str().unwrap())];
+    let run = c.init_env(&["--key-type", "ecdsa-p256"], &right_env);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_configured(&c.config(), &right_env);
+
+    let before = c.stable_snapshot();
+    let pool = key_pool_dir();
+    let run = c.run_env(
+        &[
+            "reconfigure",
+            "--yes",
+            "--enrollment-token",
+            &token_string(&srv.token()),
+        ],
+        &[
+            ("ESAC_TEST_KEY_POOL", pool.to_str().unwrap()),
+            ("ES_KEYSTORE_PASSPHRASE_FILE", wrong.to_str().unwrap()),
+        ],
+    );
+    assert_eq!(run.code, 74, "{run:?}");
+    assert!(
+        run.stderr.contains(
+            "ERROR: Aborting enrolling to cluster. Unable to remove existing secure settings. Error was: Provided keystore password was incorrect"
+        ),
+        "{run:?}"
+    );
+    assert_same_tree(&before, &c.stable_snapshot(), "wrong keystore password");
+}
+
+/// "Unable to create enrollment token" alone does not say why; with `-v` the cause follows, as
+/// Elasticsearch prints it in verbose mode: here a node whose HTTP certificate another CA signed.
+#[test]
+fn enrollment_failures_show_their_cause_with_verbose() {
+    let a = node_a();
+    // Another node: the key pool repeats its keys, so a different key type gives another CA.
+    let other = ES_AUTOCONF.home(STOCK_YML);
+    assert_eq!(other.init(&["--key-type", "rsa-2048"]).code, 0);
+    let srv = server(&other, Failure::None);
+    let pwfile = a.path().join("pw");
+    std::fs::write(&pwfile, "elastic-test-password\n").unwrap();
+    let url = format!("https://{}", srv.address());
+    let args = [
+        "enrollment-token",
+        "--scope",
+        "node",
+        "--url",
+        &url,
+        "--password-file",
+        pwfile.to_str().unwrap(),
+    ];
+    let run = a.run(&args);
+    assert_eq!(run.code, 73, "{run:?}");
+    assert_eq!(
+        run.stderr,
+        "ERROR: Unable to create enrollment token for scope [node]\n"
+    );
+    let run = a.run(&[&["-v"][..], &args].concat());
+    assert_eq!(run.code, 73, "{run:?}");
+    // Both CAs have Elasticsearch's fixed name, so the issuer is found and its signature fails
+    // (a CA with another name gives `UnknownIssuer`).
+    assert!(
+        run.stderr.contains(
+            "ERROR: Unable to create enrollment token for scope [node]\nCaused by: invalid peer certificate: BadSignature\n"
+        ),
+        "{run:?}"
+    );
+    assert!(srv.requests().is_empty(), "no request to an untrusted node");
+
+    // Enrolling: the per-address lines carry the cause, and -v adds the answer's detail.
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let bad_key = server(&a, Failure::BadKey);
+    let run = b.init(&[
+        "-v",
+        "--key-type",
+        "ecdsa-p256",
+        "--enrollment-token",
+        &token_string(&bad_key.token()),
+    ]);
+    assert_eq!(run.code, 65, "{run:?}");
+    assert!(run.stderr.contains("Caused by: "), "{run:?}");
 }

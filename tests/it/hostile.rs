@@ -259,7 +259,7 @@ fn run_names() -> Vec<String> {
         ".elasticsearch.keystore.{e}.tmp",
         ".elasticsearch.yml.{e}.tmp",
         ".elasticsearch.yml.{e}.orig",
-        "..es-autoconf.journal.{e}.tmp",
+        ".es-autoconf.journal.tmp",
     ]
     .iter()
     .map(|n| n.replace("{e}", NOW))
@@ -310,8 +310,13 @@ fn a_directory_swapped_for_a_link_during_the_run_is_not_followed() {
     let home = ES_AUTOCONF.home(STOCK_YML);
     let child = spawn_init(&home, "pause:owner_check", &env_now());
     let staging = home.config().join(format!("certs.{NOW}.tmp"));
+    // Swap only once the run has made the directory and journalled it (it then pauses before
+    // the owner check); earlier, the run's own mkdir fails on the link, which is also safe.
     let start = Instant::now();
-    while !staging.exists() {
+    while !std::fs::read_to_string(journal(&home))
+        .unwrap_or_default()
+        .contains("undo staging_dir rmdir")
+    {
         assert!(
             start.elapsed() < Duration::from_secs(10),
             "no staging directory"
@@ -478,4 +483,18 @@ fn a_rewritten_yml_keeps_its_owner_group_and_mode() {
         (m.uid(), m.gid(), m.permissions().mode() & 0o7777),
         (65534, 65534, 0o640)
     );
+}
+
+#[test]
+fn a_journal_half_written_by_a_killed_run_is_removed_by_the_next() {
+    // A SIGKILL between writing the journal and renaming it into place leaves its temp file;
+    // nothing else had changed yet.
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let temp = home.config().join(".es-autoconf.journal.tmp");
+    std::fs::write(&temp, "es-autoconf journal 2\noperation in").unwrap();
+    std::fs::set_permissions(&temp, std::fs::Permissions::from_mode(0o600)).unwrap();
+    let run = home.init(FASTEST);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!temp.exists());
+    assert_configured(&home.config(), &[]);
 }

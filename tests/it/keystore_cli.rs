@@ -188,6 +188,79 @@ fn corrupted_keystore_names_the_file() {
     );
 }
 
+/// CRC-32 (IEEE), for re-sealing a deliberately edited file's Lucene footer.
+fn crc32(bytes: &[u8]) -> u32 {
+    let mut crc = !0u32;
+    for &b in bytes {
+        crc ^= u32::from(b);
+        for _ in 0..8 {
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
+        }
+    }
+    !crc
+}
+
+/// Impossible lengths from a hostile or damaged file: the salt length of the data block
+/// (2^31-16, negative), and inside the encrypted entry list (the password is right) an entry
+/// count of 2^31-1 and a value length of 2^31-16. Each is refused without allocating what it
+/// claims, and every message names the file, through `keystore list` and through `init`.
+#[test]
+fn impossible_lengths_name_the_file() {
+    let salt_len = |value: i32| {
+        move |home: &Home| {
+            let mut b = std::fs::read(home.keystore()).unwrap();
+            // v5: little-endian ints; the salt length follows the data block length.
+            b[36..40].copy_from_slice(&value.to_le_bytes());
+            let n = b.len();
+            let crc = crc32(&b[..n - 8]);
+            b[n - 8..].copy_from_slice(&u64::from(crc).to_be_bytes());
+            std::fs::write(home.keystore(), b).unwrap();
+        }
+    };
+    let entries = |count: i32, value_len: i32| {
+        move |home: &Home| {
+            let mut plain = count.to_be_bytes().to_vec();
+            plain.extend_from_slice(&[0, 1, b'a']);
+            plain.extend_from_slice(&value_len.to_be_bytes());
+            plain.extend_from_slice(b"value");
+            let bytes =
+                esac_keystore::fuzzing::seal_raw(&plain, &Secret::default(), FormatVersion::V5)
+                    .unwrap();
+            std::fs::write(home.keystore(), bytes).unwrap();
+        }
+    };
+    type Craft = Box<dyn Fn(&Home)>;
+    let cases: [(&str, Craft); 5] = [
+        ("salt length 2^31-16", Box::new(salt_len(i32::MAX - 15))),
+        ("salt length -1", Box::new(salt_len(-1))),
+        ("salt length -2^31", Box::new(salt_len(i32::MIN))),
+        ("entry count 2^31-1", Box::new(entries(i32::MAX, 5))),
+        ("value length 2^31-16", Box::new(entries(1, i32::MAX - 15))),
+    ];
+    for (what, craft) in cases {
+        let home = ES_AUTOCONF.home(crate::common::STOCK_YML);
+        write_keystore(&home.config(), &keystore_with(&[]), "", FormatVersion::V5);
+        craft(&home);
+        let expected = format!(
+            "ERROR: The Elasticsearch keystore [{}] is corrupted or has been tampered with: \
+             Keystore has been corrupted or tampered with\n",
+            home.keystore().display()
+        );
+        let run = home.run_keystore(&["list"]);
+        assert_eq!(run.code, 65, "{what}: {run:?}");
+        assert_eq!(run.stderr, expected, "{what}");
+        let before = home.stable_snapshot();
+        let run = home.init(&["--key-type", "ecdsa-p256"]);
+        assert_eq!(run.code, 65, "{what}: {run:?}");
+        assert!(run.stderr.ends_with(&expected), "{what}: {run:?}");
+        esac_testkit::assert_same_tree(&before, &home.stable_snapshot(), what);
+    }
+}
+
 #[test]
 fn too_new_format() {
     let home = with_keystore("");

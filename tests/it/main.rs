@@ -8,12 +8,19 @@
 //! - `hostile`: stale and forged journals, signals, planted links, mounts and owners;
 //! - `plan`: what `--dry-run` shows is what a run makes; JSON on every failure; snapshots;
 //! - `enroll_cli`: `init --enrollment-token`, `reconfigure` and `enrollment-token` against an
-//!   in-process node;
+//!   in-process node, also a hostile or broken one; the token from a file or the environment;
+//! - `secrets`: credentials files left by killed runs, a closed standard output, no core dumps;
+//! - `renew`: `renew http` and `renew http-ca` on nodes configured in the past, their refusals,
+//!   and faults at every step of their plans;
+//! - `finalize`: the bootstrap setting, the password hash and leftovers removed from formed
+//!   nodes, byte for byte, and the refusals;
 //! - `layout`: `layout` from certutil's `instances.yml` and `init --bundle` in several homes
 //!   (with `interop`, JDK mutual TLS between them and JDK HTTPS name checks).
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
-//! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes), `tty`
+//! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes),
+//! `finalize_interop` (formation evidence written by Lucene itself), `renew_interop` (a model of Elasticsearch's reload rule serves the renewed store; openssl and
+//! the JDK accept old and new leaves under a re-issued CA), `tty`
 //! (`init` under util-linux `script`), and the JDK, openssl and Python `bcrypt` checks inside
 //! `apply` and `enroll_cli`.
 
@@ -27,13 +34,20 @@ mod apply;
 mod common;
 mod decision;
 mod enroll_cli;
+mod finalize;
 mod hostile;
 mod keystore_cli;
 mod layout;
 mod plan;
+mod renew;
+mod secrets;
 mod version;
 
 #[cfg(feature = "interop")]
+mod finalize_interop;
+#[cfg(feature = "interop")]
 mod jdk_openssl;
+#[cfg(feature = "interop")]
+mod renew_interop;
 #[cfg(feature = "interop")]
 mod tty;

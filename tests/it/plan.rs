@@ -197,6 +197,9 @@ fn every_command_prints_one_json_document_on_failure() {
             64,
             "usage",
         ),
+        (&["renew", "http"], 78, "not_renewable"),
+        (&["renew", "http-ca", "-E", "novalue"], 64, "usage"),
+        (&["finalize", "-E", "novalue"], 64, "usage"),
     ];
     for (args, code, reason) in cases {
         let mut all = vec!["--format", "json"];
@@ -294,6 +297,9 @@ fn help_snapshots() {
     for (name, args) in [
         ("help.txt", vec!["--help"]),
         ("help-init.txt", vec!["init", "--help"]),
+        ("help-renew-http.txt", vec!["renew", "http", "--help"]),
+        ("help-renew-http-ca.txt", vec!["renew", "http-ca", "--help"]),
+        ("help-finalize.txt", vec!["finalize", "--help"]),
     ] {
         let mut cmd = ES_AUTOCONF.command();
         let out = cmd.args(&args).current_dir(home.path()).output().unwrap();

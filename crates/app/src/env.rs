@@ -6,14 +6,30 @@ pub const ES_HOME: &str = "ES_HOME";
 pub const ES_PATH_CONF: &str = "ES_PATH_CONF";
 /// A file holding the keystore password, as Elasticsearch's systemd unit uses it.
 pub const ES_KEYSTORE_PASSPHRASE_FILE: &str = esac_keystore::open::PASSPHRASE_FILE_ENV;
+/// The enrollment token of `init` and `reconfigure` when neither `--enrollment-token` nor
+/// `--enrollment-token-file` is given (as in Elasticsearch's Docker image).
+pub const ENROLLMENT_TOKEN: &str = "ENROLLMENT_TOKEN";
 /// The hostname, as the launcher exports it: the default `node.name` and a SAN.
 pub const HOSTNAME: &str = "HOSTNAME";
 /// Debug builds only: a directory of pre-generated keys to use instead of generating them.
 pub const ESAC_TEST_KEY_POOL: &str = "ESAC_TEST_KEY_POOL";
 /// Debug builds only: the time of the run, in seconds since 1970 (certificate dates, names).
 pub const ESAC_TEST_NOW: &str = "ESAC_TEST_NOW";
+/// Debug builds only: the overall deadline of each enrollment request, in milliseconds (tests of
+/// peers that trickle bytes).
+pub const ESAC_TEST_HTTP_DEADLINE_MS: &str = "ESAC_TEST_HTTP_DEADLINE_MS";
 /// Debug builds only: a step at which to fail or abort (see `esac-exec`'s failpoints).
 pub const ESAC_FAILPOINT: &str = "ESAC_FAILPOINT";
+
+/// Set by Elasticsearch's Docker image, whose entrypoint turns settings-like variables into
+/// `-E` options.
+pub const ELASTIC_CONTAINER: &str = "ELASTIC_CONTAINER";
+/// The variables through which the Docker image sets `cluster.initial_master_nodes` (Elastic's
+/// compose file uses the first).
+pub const INITIAL_MASTER_NODES_VARS: [&str; 2] = [
+    "cluster.initial_master_nodes",
+    "ES_SETTING_CLUSTER_INITIAL__MASTER__NODES",
+];
 
 /// Looks up a variable (the one place that reads the environment for settings placeholders).
 pub fn lookup(name: &str) -> Option<String> {

@@ -45,6 +45,13 @@ pub enum Failure {
     Cancelled,
     /// Enrollment: an invalid token, an unreachable cluster, an invalid answer, or token creation.
     Enroll(EnrollError),
+    /// The enrollment token cannot be read from its file, standard input or the environment.
+    TokenInput {
+        /// 66 when it cannot be read, 65 when what was read cannot be a token.
+        exit: EsExit,
+        /// What is wrong (never the token).
+        message: String,
+    },
     /// The keystore password cannot be read.
     KeystorePassword(esac_keystore::Error),
     /// The keystore cannot be read, decrypted or used.
@@ -93,6 +100,50 @@ pub enum Failure {
         what: String,
         /// Why.
         source: io::Error,
+    },
+    /// `renew`: HTTP TLS is off, or its store is not the PKCS#12 layout of auto-configuration.
+    NotRenewable(String),
+    /// `renew`: the keystore (or the setting holding the store's password) is missing.
+    MissingPasswordSetting {
+        /// The setting.
+        setting: &'static str,
+        /// The keystore.
+        keystore: PathBuf,
+    },
+    /// `renew`: the store cannot be read or its password does not open it.
+    P12Unreadable {
+        /// The store.
+        path: PathBuf,
+        /// Why.
+        why: String,
+    },
+    /// `renew`: the store does not hold one CA entry and one node entry, matching and chained.
+    UnexpectedKeystoreShape {
+        /// The store.
+        path: PathBuf,
+        /// What it holds.
+        why: String,
+    },
+    /// `renew`: the HTTP CA has expired or expires within a day.
+    CaExpired {
+        /// Its notAfter.
+        not_after: std::time::SystemTime,
+        /// Days left (negative once expired).
+        days_left: i64,
+    },
+    /// `renew`: the file belongs to another user; only root could keep its owner.
+    OwnerChangeRequired {
+        /// The file.
+        path: PathBuf,
+        /// Its owner.
+        owner: u32,
+    },
+    /// `renew http-ca --import-ca-cert`: not a certificate for this node's CA key.
+    CaKeyMismatch {
+        /// The file given.
+        path: PathBuf,
+        /// Why.
+        why: String,
     },
     /// An input file (`layout --in`) cannot be read.
     Input {
@@ -189,6 +240,7 @@ impl Failure {
             Failure::YmlUnreadableForReconfigure | Failure::UnparsableBlock(_) => EsExit::IoError,
             Failure::Cancelled => EsExit::Ok,
             Failure::Enroll(e) => enroll_exit(e.kind),
+            Failure::TokenInput { exit, .. } => *exit,
             Failure::KeystorePassword(_) => EsExit::DataError,
             Failure::Keystore(e) => keystore_exit(e),
             Failure::KeystoreNotFound(_) => EsExit::DataError,
@@ -200,6 +252,12 @@ impl Failure {
             Failure::Random(_) => EsExit::CodeError,
             Failure::HttpCa { exit, .. } => *exit,
             Failure::Io { .. } => EsExit::IoError,
+            Failure::NotRenewable(_)
+            | Failure::MissingPasswordSetting { .. }
+            | Failure::UnexpectedKeystoreShape { .. }
+            | Failure::CaExpired { .. }
+            | Failure::OwnerChangeRequired { .. } => EsExit::Config,
+            Failure::P12Unreadable { .. } | Failure::CaKeyMismatch { .. } => EsExit::DataError,
             Failure::Input { source, .. } if source.kind() == io::ErrorKind::NotFound => {
                 EsExit::NoInput
             }
@@ -224,9 +282,13 @@ impl Failure {
                 // Elasticsearch's reconfigure-node wraps every keystore error as an I/O error.
                 (ExecErrorKind::Keystore(_), _) if *reconfigure => EsExit::IoError,
                 (ExecErrorKind::Keystore(e), _) => keystore_exit(e),
-                (ExecErrorKind::Generate(_) | ExecErrorKind::WorkerPanicked, _) => {
-                    EsExit::CodeError
-                }
+                (
+                    ExecErrorKind::Generate(_)
+                    | ExecErrorKind::WorkerPanicked
+                    | ExecErrorKind::Verify(_)
+                    | ExecErrorKind::MissingInput(_),
+                    _,
+                ) => EsExit::CodeError,
                 (ExecErrorKind::Interrupted { .. }, _) => EsExit::TempFailure,
                 _ => EsExit::IoError,
             },
@@ -252,6 +314,7 @@ impl Failure {
                 EnrollErrorKind::TokenCreation => Reason::TokenCreationFailed,
                 _ => Reason::EnrollmentFailed,
             },
+            Failure::TokenInput { .. } => Reason::InvalidToken,
             Failure::KeystorePassword(_) | Failure::Keystore(_) | Failure::KeystoreNotFound(_) => {
                 Reason::KeystoreUnusable
             }
@@ -262,7 +325,15 @@ impl Failure {
             }
             Failure::Random(_) => Reason::GenerationFailed,
             Failure::HttpCa { .. } => Reason::TokenCreationFailed,
-            Failure::Io { .. } | Failure::Input { .. } => Reason::IoFailed,
+            Failure::Io { .. } => Reason::IoFailed,
+            Failure::NotRenewable(_) => Reason::NotRenewable,
+            Failure::MissingPasswordSetting { .. } => Reason::MissingPasswordSetting,
+            Failure::P12Unreadable { .. } => Reason::P12Unreadable,
+            Failure::UnexpectedKeystoreShape { .. } => Reason::UnexpectedKeystoreShape,
+            Failure::CaExpired { .. } => Reason::CaExpired,
+            Failure::OwnerChangeRequired { .. } => Reason::OwnerChangeRequired,
+            Failure::CaKeyMismatch { .. } => Reason::CaKeyMismatch,
+            Failure::Input { .. } => Reason::IoFailed,
             Failure::Instances { .. } => Reason::InvalidInstances,
             Failure::OutputExists(_) => Reason::OutputExists,
             Failure::Bundle { .. } => Reason::BundleInvalid,
@@ -284,7 +355,10 @@ impl Failure {
                 (ExecErrorKind::KeystoreMissingSetting(_), _) => Reason::KeystoreSettingMissing,
                 (ExecErrorKind::Keystore(_), _) => Reason::KeystoreUnusable,
                 (ExecErrorKind::Generate(_), _) => Reason::GenerationFailed,
-                (ExecErrorKind::WorkerPanicked, _) => Reason::InternalError,
+                (ExecErrorKind::WorkerPanicked | ExecErrorKind::MissingInput(_), _) => {
+                    Reason::InternalError
+                }
+                (ExecErrorKind::Verify(_), _) => Reason::VerificationFailed,
                 _ => Reason::IoFailed,
             },
         }
@@ -309,6 +383,7 @@ impl Failure {
             Failure::UnparsableBlock(e) => format!("{}{e}", msg::RECONFIGURE_YML_UNPARSABLE),
             Failure::Cancelled => msg::USER_CANCELLED.into(),
             Failure::Enroll(e) => e.message.clone(),
+            Failure::TokenInput { message, .. } => message.clone(),
             Failure::KeystorePassword(e) | Failure::Keystore(e) => e.to_string(),
             Failure::KeystoreNotFound(path) => format!(
                 "Elasticsearch keystore not found at [{}]. Use 'create' command to create one.",
@@ -319,10 +394,9 @@ impl Failure {
             }
             Failure::NotPrintable(_) => "Please redirect binary output to a file instead".into(),
             Failure::Refused(m) => m.clone(),
-            Failure::CredentialsFile { path, source } => format!(
-                "cannot create the credentials file [{}]: {source}; it must not exist yet",
-                path.display()
-            ),
+            Failure::CredentialsFile { path, source } => {
+                format!("cannot create the credentials file [{}]: {source}", path.display())
+            }
             Failure::CredentialsAfterCommit { path, source } => format!(
                 "security is configured, but writing [{}] failed: {source}; set the password with bin/elasticsearch-reset-password -u elastic",
                 path.display()
@@ -330,6 +404,33 @@ impl Failure {
             Failure::Random(e) => e.to_string(),
             Failure::HttpCa { message, .. } => message.clone(),
             Failure::Io { what, source } => format!("{what}: {source}"),
+            Failure::NotRenewable(why) => why.clone(),
+            Failure::MissingPasswordSetting { setting, keystore } => format!(
+                "[{}] does not hold {setting}, the password of the HTTP store: this node's HTTP TLS was not set up by auto-configuration",
+                keystore.display()
+            ),
+            Failure::P12Unreadable { path, why } => {
+                format!("cannot open [{}]: {why}", path.display())
+            }
+            Failure::UnexpectedKeystoreShape { path, why } => format!(
+                "[{}] is not the HTTP store renew works on: {why}",
+                path.display()
+            ),
+            Failure::CaExpired {
+                not_after,
+                days_left,
+            } => format!(
+                "the HTTP CA certificate expires {} ({days_left} days left): a certificate under it would be rejected by OpenSSL and Go clients; renew the HTTP CA first: es-autoconf renew http-ca",
+                esac_certspec::Utc(*not_after).rfc3339()
+            ),
+            Failure::OwnerChangeRequired { path, owner } => format!(
+                "[{}] belongs to uid {owner}, not to this user: run es-autoconf as that user, or as root (which keeps the owner)",
+                path.display()
+            ),
+            Failure::CaKeyMismatch { path, why } => format!(
+                "[{}] cannot replace this node's HTTP CA certificate: {why}",
+                path.display()
+            ),
             Failure::Input { path, source } => {
                 format!("cannot read [{}]: {source}", path.display())
             }

@@ -214,6 +214,7 @@ fn configure_bundle(ctx: &Ctx<'_>, facts: &Facts, dir: &Path) -> Result<InitOutc
         received: Some(received),
         data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
         progress: &|line| ctx.console.progress(line),
+        renewal: None,
     };
     let executed = esac_exec::execute(&plan, inputs).map_err(|error| Failure::Exec {
         error,
@@ -388,8 +389,11 @@ fn configure(
     let enrolled: Option<EnrollResponse> = match &token {
         None => None,
         Some(t) => {
-            let r = esac_enroll::enroll_node(t, &esac_enroll::ClientOptions::default())
-                .map_err(Failure::Enroll)?;
+            let client = esac_enroll::ClientOptions {
+                deadline: runtime::http_deadline(),
+                ..esac_enroll::ClientOptions::default()
+            };
+            let r = esac_enroll::enroll_node(t, &client).map_err(Failure::Enroll)?;
             for a in &r.attempts {
                 ctx.console.note(a);
             }
@@ -434,6 +438,7 @@ fn configure(
         received: enrolled.as_ref().map(|r| r.received.clone()),
         data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
         progress: &|line| ctx.console.progress(line),
+        renewal: None,
     };
     let executed = match esac_exec::execute(&plan, inputs) {
         Ok(e) => e,
@@ -470,17 +475,55 @@ fn configure(
     })
 }
 
+/// Creates the credentials file: new, mode 0600, never through a link. An empty file that a
+/// killed run left behind is taken over instead, but only if it is exactly what such a run
+/// leaves: a regular file of this user, mode 0600, one link, nothing in it. Anything else that
+/// exists is refused, and the message says to remove it.
 fn create_credentials_file(path: &Path) -> Result<File, Failure> {
-    std::fs::OpenOptions::new()
+    let fail = |source| Failure::CredentialsFile {
+        path: path.to_path_buf(),
+        source,
+    };
+    let created = std::fs::OpenOptions::new()
         .write(true)
         .create_new(true)
         .mode(0o600)
         .custom_flags(nix::fcntl::OFlag::O_NOFOLLOW.bits())
-        .open(path)
-        .map_err(|source| Failure::CredentialsFile {
-            path: path.to_path_buf(),
-            source,
-        })
+        .open(path);
+    match created {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            reuse_empty_credentials_file(path).map_err(fail)
+        }
+        other => other.map_err(fail),
+    }
+}
+
+/// Opens an existing credentials file (not following a link, not blocking on a FIFO) and keeps
+/// it only if it is the empty leftover of a killed run; the checks are made on the opened file.
+fn reuse_empty_credentials_file(path: &Path) -> std::io::Result<File> {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let file = std::fs::OpenOptions::new()
+        .write(true)
+        .custom_flags((nix::fcntl::OFlag::O_NOFOLLOW | nix::fcntl::OFlag::O_NONBLOCK).bits())
+        .open(path);
+    let leftover = file
+        .as_ref()
+        .ok()
+        .and_then(|f| f.metadata().ok())
+        .is_some_and(|m| {
+            m.is_file()
+                && m.len() == 0
+                && m.nlink() == 1
+                && m.permissions().mode() & 0o7777 == 0o600
+                && m.uid() == nix::unistd::geteuid().as_raw()
+        });
+    match file {
+        Ok(f) if leftover => Ok(f),
+        _ => Err(std::io::Error::new(
+            std::io::ErrorKind::AlreadyExists,
+            "it exists and is not the empty file (mode 0600, this user's) that an interrupted run leaves; remove it or choose another path",
+        )),
+    }
 }
 
 fn discard(creds: &Option<(PathBuf, File)>) {

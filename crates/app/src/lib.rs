@@ -18,12 +18,15 @@ pub mod bundle;
 mod console;
 pub mod env;
 mod failure;
+pub mod finalize;
 pub mod init;
 pub mod keystore;
 pub mod layout;
 mod paths;
+pub mod renew;
 pub mod runtime;
 pub mod token;
+pub mod token_input;
 
 pub use console::Console;
 pub use failure::{keystore_exit, Failure};

@@ -1,5 +1,6 @@
 //! What a run takes from the machine besides the probe: the clock, the key source, the directory
-//! lock with recovery of an interrupted run, the keystore password.
+//! lock with recovery of an interrupted run, the keystore password; and what it asks of the
+//! machine first: no core dumps.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
@@ -10,6 +11,23 @@ use esac_pki::KeySource;
 use esac_secret::Secret;
 
 use crate::{env, Console, Failure};
+
+/// Keeps the run's secrets (private keys, passwords, the enrollment token) out of core files
+/// and away from other processes of the same user, before anything is read: the core size limit
+/// is 0 (soft and hard, so nothing started later can raise it) and the process is not dumpable
+/// (no core file whatever the limit, no `ptrace` attach or `/proc/<pid>/mem` and `environ` by
+/// other processes of the same user). Best effort: a refusal is returned for `-v`, never fatal.
+pub fn no_core_dumps() -> Vec<String> {
+    use nix::sys::resource::{setrlimit, Resource};
+    let mut refused = Vec::new();
+    if let Err(e) = setrlimit(Resource::RLIMIT_CORE, 0, 0) {
+        refused.push(format!("cannot set the core file size limit to 0: {e}"));
+    }
+    if let Err(e) = nix::sys::prctl::set_dumpable(false) {
+        refused.push(format!("cannot make the process non-dumpable: {e}"));
+    }
+    refused
+}
 
 /// The time of the run, taken once. Debug builds honour `ESAC_TEST_NOW` (seconds since 1970),
 /// so tests can make certificates that are near their expiry without waiting.
@@ -51,6 +69,19 @@ impl KeySource for LazyPool {
         let loaded = esac_pki::PoolKeySource::load(&self.dir)?;
         self.pool.get_or_init(|| loaded).generate(key_type)
     }
+}
+
+/// The overall deadline of each enrollment request (resolve, connect, TLS, answer): the
+/// library's default; debug builds honour `ESAC_TEST_HTTP_DEADLINE_MS`, so tests of a peer that
+/// trickles bytes need not wait a minute.
+pub fn http_deadline() -> Duration {
+    #[cfg(debug_assertions)]
+    if let Some(ms) =
+        env::lookup(env::ESAC_TEST_HTTP_DEADLINE_MS).and_then(|s| s.parse::<u64>().ok())
+    {
+        return Duration::from_millis(ms);
+    }
+    esac_enroll::client::DEFAULT_DEADLINE
 }
 
 /// How long a run waits for another run on the same config directory.

@@ -53,7 +53,8 @@ pub fn create(
     let ca = http_ca_der(paths)?;
     let fingerprint = esac_pki::sha256_hex(&ca);
     let password = elastic_password(password_file, console)?;
-    let opts = ApiOptions::new(address, ca, password, scope);
+    let mut opts = ApiOptions::new(address, ca, password, scope);
+    opts.deadline = runtime::http_deadline();
     let token: EnrollmentToken =
         esac_enroll::create_enrollment_token(&opts).map_err(Failure::Enroll)?;
     let expires_at = SystemTime::now()

@@ -14,12 +14,18 @@
 mod date;
 mod dn;
 mod key_type;
+mod renewal;
 mod san;
 mod spec;
 
 pub use date::{civil_from_days, es_timestamp, Utc};
 pub use dn::{DistinguishedName, DnAttribute, DnStringType, InvalidDn};
 pub use key_type::{KeyType, UnknownKeyType};
+pub use renewal::{
+    capped_not_after, days_between, renewed_sans, whole_seconds, CaReissue, ExistingCert,
+    ExtTemplate, ExtValue, LeafRenewal, RenewKey, SanMode, OID_AUTHORITY_KEY_IDENTIFIER,
+    OID_SUBJECT_ALT_NAME, OID_SUBJECT_KEY_IDENTIFIER,
+};
 pub use san::{SanEntry, SanInputs};
 pub use spec::{
     is_printable_string, CertParams, CertPlan, CertRole, CertSpec, ExtKeyUsage, IssuerRef,

@@ -184,3 +184,26 @@ fn a_bundle_plan_is_an_initial_plan_with_the_bundle_s_material_and_block() {
     );
     assert!(p.certificates().unwrap().get(CertRole::Http).is_some());
 }
+
+/// `finalize` recognises what `init --bundle` writes on a master: removing the setting leaves
+/// exactly the block of a node without it.
+#[test]
+fn finalize_turns_a_bundle_master_s_block_into_a_data_node_s() {
+    for masters in [
+        vec!["es01".to_owned()],
+        vec!["es01".to_owned(), "es02".to_owned(), "es03".to_owned()],
+    ] {
+        for settings in [
+            Settings::default(),
+            Settings::from_yaml("network.host: 10.0.0.1\n", "y", &|_| None).unwrap(),
+        ] {
+            let input = inputs(&["10.0.0.1:9300", "10.0.0.2:9300"], true);
+            let master = render_block_bundle(&settings, &input, &masters);
+            let data = render_block_bundle(&settings, &input, &[]);
+            let removed =
+                crate::finalize::remove_initial_master_nodes(&master, None, &|_| None).unwrap();
+            assert_eq!(removed.mode, crate::finalize::EditMode::CanonicalBlock);
+            assert_eq!(removed.after, data, "{masters:?}");
+        }
+    }
+}

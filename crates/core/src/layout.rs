@@ -218,6 +218,57 @@ impl Layout {
         RelPath::known(JOURNAL.to_owned())
     }
 
+    /// `certs/http.p12`.
+    pub fn http_p12(&self) -> RelPath {
+        self.certs_file(CertFile::HttpP12)
+    }
+
+    /// `certs/http_ca.crt`.
+    pub fn http_ca_crt(&self) -> RelPath {
+        self.certs_file(CertFile::HttpCaCrt)
+    }
+
+    /// `<target>.<epoch>.orig` next to `target`: the previous version of a file a renewal
+    /// replaces (`certs/http.p12.<epoch>.orig`), a second link to its inode.
+    pub fn backup_of(&self, target: &RelPath) -> RelPath {
+        let name = format!("{}.{}.orig", target.file_name(), self.epoch);
+        match target.parent() {
+            Some(dir) => dir.join(&name),
+            None => RelPath::known(name),
+        }
+    }
+
+    /// Whether `p` is a leftover of an earlier run that holds private keys or secrets, safe to
+    /// remove once no run is in progress (`finalize --clean-backups`): `certs.<n>.orig` and
+    /// `certs.<n>.tmp` (Elasticsearch's and ours), `elasticsearch.keystore.<n>.orig`,
+    /// `certs/http.p12.<n>.orig` and `certs/http_ca.crt.<n>.orig`.
+    pub fn is_leftover(p: &RelPath) -> bool {
+        let numbered = |name: &str, prefix: &str, suffix: &str| {
+            name.strip_prefix(prefix)
+                .and_then(|r| r.strip_suffix(suffix))
+                .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        };
+        let parts: Vec<&str> = p.components().collect();
+        match parts.as_slice() {
+            [name] => {
+                numbered(name, "certs.", ".orig")
+                    || numbered(name, "certs.", ".tmp")
+                    || numbered(name, "elasticsearch.keystore.", ".orig")
+            }
+            ["certs", name] => {
+                numbered(name, "http.p12.", ".orig") || numbered(name, "http_ca.crt.", ".orig")
+            }
+            _ => false,
+        }
+    }
+
+    /// `.es-autoconf.journal.tmp`: the journal is written complete here, then renamed. Its name
+    /// does not depend on the epoch, so a run killed before the rename leaves a name the next
+    /// run (holding the lock) knows to remove.
+    pub fn journal_temp(&self) -> RelPath {
+        RelPath::known(format!("{JOURNAL}.tmp"))
+    }
+
     /// A copy of `target`'s content kept while it is rewritten in place (a bind-mounted file
     /// cannot be replaced by a rename): `.<name>.<epoch>.orig` in the config directory.
     pub fn copy_for(&self, target: &RelPath) -> RelPath {
@@ -264,6 +315,45 @@ mod tests {
             l.abs(&l.certs_file(CertFile::HttpCaCrt)),
             PathBuf::from("/etc/es/certs/http_ca.crt")
         );
+    }
+
+    #[test]
+    fn renewal_names_and_leftovers() {
+        let l = Layout::new("/etc/es", 1_700_000_000);
+        assert_eq!(l.http_p12().as_str(), "certs/http.p12");
+        assert_eq!(
+            l.backup_of(&l.http_p12()).as_str(),
+            "certs/http.p12.1700000000.orig"
+        );
+        assert_eq!(
+            l.temp_for(&l.http_p12()).as_str(),
+            "certs/.http.p12.1700000000.tmp"
+        );
+        for yes in [
+            "certs.1.orig",
+            "certs.1700000000.tmp",
+            "elasticsearch.keystore.17.orig",
+            "certs/http.p12.5.orig",
+            "certs/http_ca.crt.5.orig",
+        ] {
+            assert!(Layout::is_leftover(&RelPath::new(yes).unwrap()), "{yes}");
+        }
+        for no in [
+            "certs",
+            "certs.orig",
+            "certs.x1.orig",
+            "certs..orig",
+            "elasticsearch.keystore",
+            "elasticsearch.keystore.tmp",
+            ".es-autoconf.journal",
+            "certs/http.p12",
+            "certs/.http.p12.5.tmp",
+            "certs/transport.p12.5.orig",
+            "other/http.p12.5.orig",
+            ".elasticsearch.yml.5.orig",
+        ] {
+            assert!(!Layout::is_leftover(&RelPath::new(no).unwrap()), "{no}");
+        }
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod bundle;
 pub mod decide;
 pub mod exit;
 pub mod facts;
+pub mod finalize;
 pub mod instances;
 pub mod layout;
 pub mod messages;
@@ -27,6 +28,7 @@ pub mod plan;
 pub mod planner;
 pub mod reason;
 pub mod render;
+pub mod renew;
 pub mod yml;
 
 #[doc(hidden)]

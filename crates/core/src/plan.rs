@@ -7,7 +7,7 @@
 
 use std::fmt;
 
-use esac_certspec::CertPlan;
+use esac_certspec::{CaReissue, CertPlan, ExistingCert, LeafRenewal};
 
 use crate::layout::{Layout, RelPath};
 
@@ -20,6 +20,12 @@ pub enum Operation {
     Enroll,
     /// `reconfigure`: replace a package node's auto-configuration by an enrolled one.
     Reconfigure,
+    /// `renew http`: a new HTTP certificate under the CA already in `certs/http.p12`.
+    RenewHttp,
+    /// `renew http-ca`: the HTTP CA certificate re-issued with its own key (or imported).
+    RenewHttpCa,
+    /// `finalize`: bootstrap-only settings and leftovers removed once the cluster has formed.
+    Finalize,
     /// `init --bundle`: one node of a cluster laid out offline by `layout`.
     Bundle,
 }
@@ -31,6 +37,9 @@ impl Operation {
             Operation::Initial => "initial",
             Operation::Enroll => "enroll",
             Operation::Reconfigure => "reconfigure",
+            Operation::RenewHttp => "renew_http",
+            Operation::RenewHttpCa => "renew_http_ca",
+            Operation::Finalize => "finalize",
             Operation::Bundle => "bundle",
         }
     }
@@ -67,10 +76,16 @@ pub enum StepId {
     WriteYml,
     /// Remove what the committed run no longer needs.
     Cleanup,
+    /// Keep `certs/http.p12` as `certs/http.p12.<epoch>.orig` (renew).
+    HttpP12Backup,
+    /// Keep `certs/http_ca.crt` while it is replaced (renew http-ca).
+    HttpCaBackup,
+    /// Record the leftovers of earlier runs that the cleanup removes (finalize).
+    MarkLeftovers,
 }
 
 impl StepId {
-    /// Every step name, in the order an `init` runs them.
+    /// The steps of `init`, in the order it runs them.
     pub const ALL: [StepId; 14] = [
         StepId::Journal,
         StepId::StagingDir,
@@ -86,6 +101,13 @@ impl StepId {
         StepId::RenameStaging,
         StepId::WriteYml,
         StepId::Cleanup,
+    ];
+
+    /// The steps only the lifecycle operations (`renew`, `finalize`) take.
+    pub const LIFECYCLE: [StepId; 3] = [
+        StepId::HttpP12Backup,
+        StepId::HttpCaBackup,
+        StepId::MarkLeftovers,
     ];
 
     /// Stable name (`ESAC_FAILPOINT`, the journal, `-v` logs, JSON).
@@ -105,12 +127,18 @@ impl StepId {
             StepId::RenameStaging => "rename_staging",
             StepId::WriteYml => "write_yml",
             StepId::Cleanup => "cleanup",
+            StepId::HttpP12Backup => "http_p12_backup",
+            StepId::HttpCaBackup => "http_ca_backup",
+            StepId::MarkLeftovers => "mark_leftovers",
         }
     }
 
     /// The step called `name`.
     pub fn from_name(name: &str) -> Option<StepId> {
-        StepId::ALL.into_iter().find(|s| s.name() == name)
+        StepId::ALL
+            .into_iter()
+            .chain(StepId::LIFECYCLE)
+            .find(|s| s.name() == name)
     }
 }
 
@@ -168,6 +196,12 @@ pub enum Content {
     /// The new `elasticsearch.yml`; the file must still hold [`YmlEdit::before`] when it is
     /// replaced.
     Yml(YmlEdit),
+    /// `http.p12` rebuilt from [`Product::HttpStore`]: the same aliases and password, the CA
+    /// entry and the node's entry with chain `[leaf, CA]`; read back and verified before it
+    /// replaces the old one.
+    RebuiltHttpP12,
+    /// PEM of the CA certificate of [`Product::HttpStore`].
+    RebuiltHttpCaPem,
 }
 
 impl Content {
@@ -182,7 +216,14 @@ impl Content {
                 "PKCS#12: key entries `http_ca` (CA key) and `http` (chain http, CA)"
             }
             Content::Keystore => "elasticsearch.keystore with the PKCS#12 passwords",
-            Content::Yml(_) => "original content + security block",
+            Content::Yml(y) => match y.change {
+                YmlChange::Append { .. } => "original content + security block",
+                YmlChange::Lines { .. } => "original content with the lines below changed",
+            },
+            Content::RebuiltHttpP12 => {
+                "PKCS#12: the same aliases and password; CA entry and node entry (chain leaf, CA)"
+            }
+            Content::RebuiltHttpCaPem => "PEM of the HTTP CA certificate",
         }
     }
 }
@@ -226,6 +267,9 @@ pub enum Product {
     Keystore(KeystoreEdit),
     /// The bcrypt hash of the generated `elastic` password.
     PasswordHash,
+    /// The HTTP store rebuilt from the one in place (renew): its keys and passwords come to
+    /// the executor as inputs, never through the plan.
+    HttpStore(Box<HttpStoreEdit>),
 }
 
 impl Product {
@@ -235,6 +279,17 @@ impl Product {
             Product::Certificates(_) => "generate the keys and certificates listed below",
             Product::Keystore(_) => "open the keystore (or create one) and derive its key",
             Product::PasswordHash => "hash the generated elastic password (bcrypt)",
+            Product::HttpStore(e) => match (&e.ca, &e.leaf) {
+                (CaChange::Keep, _) => "sign a new HTTP certificate with the HTTP CA key",
+                (CaChange::Reissue(_), None) => "re-issue the HTTP CA certificate with its own key",
+                (CaChange::Reissue(_), Some(_)) => {
+                    "re-issue the HTTP CA certificate with its own key and sign a new HTTP certificate"
+                }
+                (CaChange::Import { .. }, None) => "install the given HTTP CA certificate",
+                (CaChange::Import { .. }, Some(_)) => {
+                    "install the given HTTP CA certificate and sign a new HTTP certificate"
+                }
+            },
         }
     }
 }
@@ -284,6 +339,9 @@ pub enum Action {
     Commit(FileWrite),
     /// Remove what the committed run no longer needs (only what this run created or moved).
     Cleanup(Vec<RelPath>),
+    /// Record the identity of each of these leftovers of earlier runs (those that exist); the
+    /// cleanup removes exactly those objects. Touches no file.
+    Discard(Vec<RelPath>),
 }
 
 /// How a step is undone when a later step fails or the run is interrupted.
@@ -336,7 +394,8 @@ impl Action {
             | Action::Produce(_)
             | Action::CheckKeystore
             | Action::Commit(_)
-            | Action::Cleanup(_) => Undo::Nothing,
+            | Action::Cleanup(_)
+            | Action::Discard(_) => Undo::Nothing,
         }
     }
 }
@@ -539,6 +598,25 @@ impl Plan {
         })
     }
 
+    /// What a written file holds, in the plan's words: [`Content::describe`], except for a
+    /// keystore that only loses settings.
+    pub fn describe_content(&self, content: &Content) -> &'static str {
+        match (content, self.keystore()) {
+            (Content::Keystore, Some(k)) if k.add.is_empty() => {
+                "elasticsearch.keystore without the settings removed below"
+            }
+            _ => content.describe(),
+        }
+    }
+
+    /// The HTTP store change, when the plan rebuilds `http.p12`.
+    pub fn http_store(&self) -> Option<&HttpStoreEdit> {
+        self.products().find_map(|p| match p {
+            Product::HttpStore(e) => Some(&**e),
+            _ => None,
+        })
+    }
+
     /// Directories created, with their mode.
     pub fn created_dirs(&self) -> impl Iterator<Item = (&RelPath, u32)> {
         self.steps.iter().filter_map(|s| match &s.action {
@@ -566,4 +644,35 @@ impl Plan {
         }
         out
     }
+}
+
+/// What happens to the HTTP CA certificate when `http.p12` is rebuilt.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CaChange {
+    /// Kept as it is.
+    Keep,
+    /// Re-issued with its own key (`renew http-ca`).
+    Reissue(CaReissue),
+    /// Replaced by a certificate for the same key, made on another node
+    /// (`renew http-ca --import-ca-cert`).
+    Import {
+        /// What it is.
+        cert: ExistingCert,
+        /// The certificate, DER (public).
+        der: Vec<u8>,
+    },
+}
+
+/// How `certs/http.p12` is rebuilt (renew): the CA change and, when the node's certificate is
+/// renewed too, its spec.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct HttpStoreEdit {
+    /// The store.
+    pub path: RelPath,
+    /// The time of the run (the JDK-style localKeyIDs of the rewritten entries).
+    pub now: std::time::SystemTime,
+    /// The CA certificate.
+    pub ca: CaChange,
+    /// The node's new certificate, when it is renewed.
+    pub leaf: Option<LeafRenewal>,
 }

@@ -18,6 +18,9 @@ use crate::plan::{
 };
 use crate::yml::{self, BlockInputs};
 
+pub use crate::finalize::plan_finalize;
+pub use crate::renew::{plan_renew_http, plan_renew_http_ca};
+
 /// The three secure settings holding the PKCS#12 passwords (spec §3).
 pub const PASSWORD_SETTINGS: [&str; 3] = [
     "xpack.security.transport.ssl.keystore.secure_password",

@@ -78,6 +78,44 @@ pub enum Reason {
     Refused,
     /// An inconsistency inside es-autoconf (a worker thread panicked).
     InternalError,
+    /// `renew`: the certificate was renewed (or would be, with `--dry-run`).
+    Renewed,
+    /// `renew`: more days are left than `--within`.
+    NotDue,
+    /// `renew http`: the HTTP CA has expired or expires within a day; renew it first.
+    CaExpired,
+    /// `renew`: HTTP TLS is off, or not the PKCS#12 layout of auto-configuration.
+    NotRenewable,
+    /// `renew`: the keystore lacks `xpack.security.http.ssl.keystore.secure_password`.
+    MissingPasswordSetting,
+    /// `renew`: `certs/http.p12` cannot be read or its password does not open it.
+    P12Unreadable,
+    /// `renew`: `certs/http.p12` does not hold exactly one CA key entry and one node key entry, matching and chained.
+    UnexpectedKeystoreShape,
+    /// `renew`: the file belongs to another user, and only root can keep its owner.
+    OwnerChangeRequired,
+    /// `renew http-ca --import-ca-cert`: the certificate is not for this node's CA key.
+    CaKeyMismatch,
+    /// `renew http-ca --import-ca-cert`: that certificate is already installed.
+    CaAlreadyInstalled,
+    /// A file written by the run did not read back as planned; nothing was committed.
+    VerificationFailed,
+    /// `finalize`: at least one action was applied (or would be) and none refused.
+    Finalized,
+    /// `finalize`: an action removed what it targets.
+    Removed,
+    /// `finalize`: nothing applies.
+    NothingToDo,
+    /// `finalize`: `cluster.initial_master_nodes` comes from `-E` or the environment.
+    DefinedOutsideYml,
+    /// `finalize`: no evidence that the cluster has formed.
+    ClusterNotFormed,
+    /// `finalize`: the cluster state under `path.data` cannot be read.
+    FormationUnknown,
+    /// `finalize`: without the setting, Elasticsearch's discovery bootstrap check would fail.
+    WouldFailDiscoveryCheck,
+    /// `finalize`: the setting is written in a form that cannot be removed line by line.
+    UnsupportedYmlForm,
     /// `layout`: `instances.yml` is not certutil's format, or certutil would refuse an instance.
     InvalidInstances,
     /// `layout`: `--out` exists already, or cannot be created.
@@ -95,7 +133,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 40] = [
+    pub const ALL: [Reason; 59] = [
         Reason::Configure,
         Reason::DataDirNotEmpty,
         Reason::DataDirUnlistable,
@@ -130,6 +168,25 @@ impl Reason {
         Reason::Interrupted,
         Reason::Refused,
         Reason::InternalError,
+        Reason::Renewed,
+        Reason::NotDue,
+        Reason::CaExpired,
+        Reason::NotRenewable,
+        Reason::MissingPasswordSetting,
+        Reason::P12Unreadable,
+        Reason::UnexpectedKeystoreShape,
+        Reason::OwnerChangeRequired,
+        Reason::CaKeyMismatch,
+        Reason::CaAlreadyInstalled,
+        Reason::VerificationFailed,
+        Reason::Finalized,
+        Reason::Removed,
+        Reason::NothingToDo,
+        Reason::DefinedOutsideYml,
+        Reason::ClusterNotFormed,
+        Reason::FormationUnknown,
+        Reason::WouldFailDiscoveryCheck,
+        Reason::UnsupportedYmlForm,
         Reason::InvalidInstances,
         Reason::OutputExists,
         Reason::NodeNameMismatch,
@@ -175,6 +232,25 @@ impl Reason {
             Reason::Interrupted => "interrupted",
             Reason::Refused => "refused",
             Reason::InternalError => "internal_error",
+            Reason::Renewed => "renewed",
+            Reason::NotDue => "not_due",
+            Reason::CaExpired => "ca_expired",
+            Reason::NotRenewable => "not_renewable",
+            Reason::MissingPasswordSetting => "missing_password_setting",
+            Reason::P12Unreadable => "p12_unreadable",
+            Reason::UnexpectedKeystoreShape => "unexpected_keystore_shape",
+            Reason::OwnerChangeRequired => "owner_change_required",
+            Reason::CaKeyMismatch => "ca_key_mismatch",
+            Reason::CaAlreadyInstalled => "ca_already_installed",
+            Reason::VerificationFailed => "verification_failed",
+            Reason::Finalized => "finalized",
+            Reason::Removed => "removed",
+            Reason::NothingToDo => "nothing_to_do",
+            Reason::DefinedOutsideYml => "defined_outside_yml",
+            Reason::ClusterNotFormed => "cluster_not_formed",
+            Reason::FormationUnknown => "formation_unknown",
+            Reason::WouldFailDiscoveryCheck => "would_fail_discovery_check",
+            Reason::UnsupportedYmlForm => "unsupported_yml_form",
             Reason::InvalidInstances => "invalid_instances",
             Reason::OutputExists => "output_exists",
             Reason::NodeNameMismatch => "node_name_mismatch",

@@ -46,7 +46,7 @@ fn undo_text(plan: &Plan, undo: &Undo) -> String {
 }
 
 fn write_text(plan: &Plan, verb: &str, w: &FileWrite) -> String {
-    let what = w.content.describe();
+    let what = plan.describe_content(&w.content);
     let replace = match w.existing {
         Existing::Absent => "",
         Existing::Replaced => ", replaced atomically",
@@ -94,7 +94,10 @@ pub fn step_text(plan: &Plan, action: &Action) -> String {
             l.abs(target).display(),
             l.abs(backup).display()
         ),
-        Action::CheckKeystore => "check  the keystore opens and holds no TLS passwords yet".into(),
+        Action::CheckKeystore => match plan.keystore() {
+            Some(k) if k.refuse_if_present.is_empty() => "check  the keystore opens".into(),
+            _ => "check  the keystore opens and holds no TLS passwords yet".into(),
+        },
         Action::WriteFile(w) => write_text(plan, "write ", w),
         Action::Rename { from, to } => format!(
             "rename {} -> {}",
@@ -110,6 +113,16 @@ pub fn step_text(plan: &Plan, action: &Action) -> String {
                 .collect();
             format!("clean  {} and the journal", names.join(", "))
         }
+        Action::Discard(paths) => {
+            let names: Vec<String> = paths
+                .iter()
+                .map(|p| l.abs(p).display().to_string())
+                .collect();
+            format!(
+                "mark   {} for removal once the run has committed",
+                names.join(", ")
+            )
+        }
     }
 }
 
@@ -124,6 +137,9 @@ pub fn plan_text(plan: &Plan) -> String {
             Operation::Enroll => "join an existing cluster with an enrollment token",
             Operation::Reconfigure =>
                 "replace this node's auto-configuration and join an existing cluster",
+            Operation::RenewHttp => "renew this node's HTTP certificate under the same CA",
+            Operation::RenewHttpCa => "re-issue the HTTP CA certificate with the same key",
+            Operation::Finalize => "remove bootstrap-only settings and leftovers",
             Operation::Bundle => "one node of a cluster laid out offline (init --bundle)",
         }
     );
@@ -180,7 +196,7 @@ pub fn plan_text(plan: &Plan) -> String {
             "  {}  {}  ({})",
             plan.layout.abs(&path).display(),
             mode_text(w.mode),
-            w.content.describe()
+            plan.describe_content(&w.content)
         );
     }
 
@@ -220,6 +236,10 @@ pub fn plan_text(plan: &Plan) -> String {
                 let _ = writeln!(s, "    SANs: {}", sans.join(", "));
             }
         }
+    }
+
+    if let Some(e) = plan.http_store() {
+        renewal_text(&mut s, e);
     }
 
     if let Some(k) = plan.keystore() {
@@ -288,4 +308,31 @@ pub fn plan_text(plan: &Plan) -> String {
         }
     }
     s
+}
+
+/// The certificates a renewal makes.
+fn renewal_text(s: &mut String, e: &crate::plan::HttpStoreEdit) {
+    use crate::plan::CaChange;
+    match &e.ca {
+        CaChange::Keep => {}
+        CaChange::Reissue(r) => {
+            let _ = writeln!(s, "\nHTTP CA certificate (re-issued):");
+            s.push_str(&r.to_string());
+        }
+        CaChange::Import { cert, .. } => {
+            let _ = writeln!(s, "\nHTTP CA certificate (imported):");
+            let _ = writeln!(s, "  subject:   {}", cert.subject);
+            let _ = writeln!(s, "  SHA-256:   {}", cert.sha256);
+            let _ = writeln!(
+                s,
+                "  validity:  {} to {}",
+                esac_certspec::Utc(cert.not_before),
+                esac_certspec::Utc(cert.not_after)
+            );
+        }
+    }
+    if let Some(leaf) = &e.leaf {
+        let _ = writeln!(s, "\nHTTP certificate (renewed):");
+        s.push_str(&leaf.to_string());
+    }
 }

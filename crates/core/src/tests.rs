@@ -636,7 +636,7 @@ fn reason_codes_are_unique() {
         assert!(r
             .as_str()
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b == b'_'));
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
     }
 }
 
@@ -663,4 +663,66 @@ fn strip_removes_our_block_and_keeps_user_settings() {
         "cluster.name: prod\n# my comment\nhttp.port: 9201\n"
     );
     assert_eq!(crate::yml::strip_autoconfiguration("a: b\n").unwrap(), None);
+}
+
+/// review-security.md L1: values from the cluster's answer or the node name never add settings
+/// to the block; they read back as themselves. Ordinary values stay byte-identical.
+#[test]
+fn hostile_seed_hosts_and_node_names_stay_inside_their_quotes() {
+    use crate::yml::double_quoted;
+    assert_eq!(double_quoted("10.0.0.1:9300"), "\"10.0.0.1:9300\"");
+    assert_eq!(double_quoted("[::1]:9300"), "\"[::1]:9300\"");
+    assert_eq!(double_quoted("${HOSTNAME}"), "\"${HOSTNAME}\"");
+    assert_eq!(double_quoted("nœud-ü"), "\"nœud-ü\"");
+    assert_eq!(
+        double_quoted("a\"]\nb: c\\\r\u{85}\u{2028}\u{1b}"),
+        "\"a\\\"]\\u000Ab: c\\\\\\u000D\\u0085\\u2028\\u001B\""
+    );
+    let hostile = [
+        "10.0.0.1:9300\"]\nxpack.security.authc.anonymous.roles: superuser\n#",
+        "a\\\"]\r\nhttp.port: 1",
+        "x\u{2028}y: z",
+        "x\u{85}y: z",
+    ];
+    for value in hostile {
+        for enrolling in [true, false] {
+            let mut i = inputs();
+            if enrolling {
+                i.seed_hosts = Some(vec![value.into(), "10.0.0.2:9300".into()]);
+            } else {
+                i.node_name = Some(value.into());
+            }
+            let block = render_block(&Settings::default(), &i);
+            let parsed = Settings::from_yaml(&block, "block", &no_env).unwrap();
+            let (key, expected) = if enrolling {
+                (
+                    "discovery.seed_hosts",
+                    vec![value.to_owned(), "10.0.0.2:9300".to_owned()],
+                )
+            } else {
+                ("cluster.initial_master_nodes", vec![value.to_owned()])
+            };
+            assert_eq!(
+                parsed.get(key),
+                Some(&esac_settings::Value::List(expected)),
+                "{block}"
+            );
+            // The same settings as with an ordinary value, nothing more.
+            let mut plain = inputs();
+            if enrolling {
+                plain.seed_hosts = Some(vec!["10.0.0.1:9300".into()]);
+            }
+            let expected_keys: Vec<String> = Settings::from_yaml(
+                &render_block(&Settings::default(), &plain),
+                "block",
+                &no_env,
+            )
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.to_owned())
+            .collect();
+            let keys: Vec<String> = parsed.iter().map(|(k, _)| k.to_owned()).collect();
+            assert_eq!(keys, expected_keys, "{block}");
+        }
+    }
 }

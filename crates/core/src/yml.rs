@@ -1,5 +1,10 @@
 //! The text appended to `elasticsearch.yml` (spec §4.2), byte for byte, and the rewrite of the file
 //! (spec §4.1: original lines, each ended by `\n`, then the block).
+//!
+//! The two values that come from outside (seed hosts from the cluster's answer, the node name
+//! from `-E` or `$HOSTNAME`) are written as YAML double-quoted scalars: ordinary values exactly as
+//! Elasticsearch writes them (`"value"`), while `"`, `\`, control characters and Unicode line
+//! breaks are escaped, so no value can end the list or the line and add a setting.
 
 use esac_settings::Settings;
 
@@ -55,11 +60,12 @@ pub const MULTI_MASTER_COMMENT: [&str; 2] = [
     "# Remove this setting once the cluster has formed (es-autoconf finalize)",
 ];
 
-/// `["a", "b"]`: values wrapped in `"…"`, joined by `", "`, written raw (as Elasticsearch does).
+/// `["a", "b"]`: each value [`double_quoted`], joined by `", "` (Elasticsearch's text for
+/// ordinary values).
 fn flow_list(items: &[String]) -> String {
     let list = items
         .iter()
-        .map(|h| format!("\"{h}\""))
+        .map(|h| double_quoted(h))
         .collect::<Vec<_>>()
         .join(", ");
     format!("[{list}]")
@@ -152,14 +158,11 @@ fn render(settings: &Settings, inputs: &BlockInputs, bundle_masters: Option<&[St
             && settings.get_str("discovery.type") != Some("single-node")
             && !settings.exists("cluster.initial_master_nodes") =>
         {
-            let name = inputs
-                .node_name
-                .clone()
-                .unwrap_or_else(|| "${HOSTNAME}".into());
+            let name = inputs.node_name.as_deref().unwrap_or("${HOSTNAME}");
             blocks.push(vec![
                 SINGLE_MASTER_COMMENT[0].into(),
                 SINGLE_MASTER_COMMENT[1].into(),
-                format!("cluster.initial_master_nodes: [\"{name}\"]"),
+                format!("cluster.initial_master_nodes: [{}]", double_quoted(name)),
             ]);
         }
         None => {}
@@ -194,6 +197,32 @@ fn render(settings: &Settings, inputs: &BlockInputs, bundle_masters: Option<&[St
     s.push_str(END_MARKER);
     s.push('\n');
     s
+}
+
+/// `value` as a YAML double-quoted scalar that reads back as `value`: `"value"` when it holds
+/// nothing special (byte-identical to Elasticsearch's block); `"` and `\` escaped with a
+/// backslash; control characters (C0, DEL, C1 with NEL) and U+2028, U+2029, U+FEFF as `\uXXXX`,
+/// since YAML 1.1 parsers treat some of them as line breaks.
+pub fn double_quoted(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c if breaks_a_line(c) || c == '\u{feff}' => {
+                out.push_str(&format!("\\u{:04X}", u32::from(c)));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// Control characters (C0, DEL, C1 with NEL) and the Unicode line and paragraph separators.
+fn breaks_a_line(c: char) -> bool {
+    c.is_control() || matches!(c, '\u{2028}' | '\u{2029}')
 }
 
 /// The original file as Java's `Files.readAllLines` sees it, each line ended by `\n`
@@ -280,13 +309,15 @@ pub fn strip_autoconfiguration(original: &str) -> Result<Option<String>, String>
         }
         let v = match value {
             esac_settings::Value::Null => "null".to_owned(),
+            // A value with a line break or control character cannot be written plain.
+            esac_settings::Value::Scalar(s) if s.chars().any(breaks_a_line) => double_quoted(s),
             esac_settings::Value::Scalar(s) => s.clone(),
             esac_settings::Value::List(items) => {
                 format!(
                     "[{}]",
                     items
                         .iter()
-                        .map(|i| format!("\"{i}\""))
+                        .map(|i| double_quoted(i))
                         .collect::<Vec<_>>()
                         .join(", ")
                 )

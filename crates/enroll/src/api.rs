@@ -11,19 +11,21 @@
 //! checked. The token's `fgr` is the SHA-256 of that CA certificate. Failures are exit 73
 //! (`CANT_CREATE`), like `elasticsearch-create-enrollment-token`.
 
-use std::net::{IpAddr, ToSocketAddrs};
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::client::WipedMap;
 use crate::error::EnrollErrorKind;
-use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use esac_secret::Secret;
 use rustls::pki_types::CertificateDer;
 use rustls::{ClientConfig, RootCertStore};
-use serde_json::{json, Map, Value};
+use serde_json::{json, Value};
+use zeroize::Zeroizing;
 
-use crate::http::{self, collapse_slashes, Target, Timeouts};
+use crate::http::{self, collapse_slashes, Deadline, Target, Timeouts};
 use crate::token::EnrollmentToken;
 use crate::EnrollError;
 
@@ -71,6 +73,9 @@ pub struct ApiOptions {
     pub connect_timeout: Duration,
     /// Read timeout (default 35 s).
     pub read_timeout: Duration,
+    /// Everything for one request (resolve, connect, handshake, answer; default
+    /// [`crate::client::DEFAULT_DEADLINE`]).
+    pub deadline: Duration,
 }
 
 impl ApiOptions {
@@ -89,6 +94,7 @@ impl ApiOptions {
             scope,
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(35),
+            deadline: crate::client::DEFAULT_DEADLINE,
         }
     }
 }
@@ -122,27 +128,27 @@ pub fn create_enrollment_token(opts: &ApiOptions) -> Result<EnrollmentToken, Enr
     let timeouts = Timeouts {
         connect: opts.connect_timeout,
         read: opts.read_timeout,
+        total: opts.deadline,
     };
-    let basic = Secret::from_string(
-        STANDARD.encode([opts.username.as_bytes(), b":", opts.password.expose()].concat()),
-    );
-    let request = |method: &str, path: &str, body: &[u8]| -> Result<Map<String, Value>, String> {
+    // `elastic:<password>` and its base64, each in a buffer sized up front and wiped on drop.
+    let mut credential = Zeroizing::new(Vec::with_capacity(
+        opts.username.len() + 1 + opts.password.len(),
+    ));
+    credential.extend_from_slice(opts.username.as_bytes());
+    credential.push(b':');
+    credential.extend_from_slice(opts.password.expose());
+    let basic = http::base64_wiped(&credential);
+    drop(credential);
+    let request = |method: &str, path: &str, body: &[u8]| -> Result<WipedMap, String> {
         let path = collapse_slashes(path);
-        let head = Secret::from_string(format!(
-            "{method} {path} HTTP/1.1\r\nHost: {}\r\nAuthorization: Basic {}\r\n\
-             Content-Type: application/json\r\nAccept: application/json\r\nContent-Length: {}\r\n\
-             Connection: close\r\n\r\n",
-            target.authority,
-            basic.expose_str().unwrap_or_default(),
-            body.len()
-        ));
-        let r = http::exchange(
-            &target,
-            config.clone(),
-            timeouts,
-            head.expose_str().unwrap_or_default(),
-            body,
-        )?;
+        let head = http::request_head(
+            method,
+            &path,
+            &target.authority,
+            &[b"Basic ", basic.as_bytes()],
+            Some(body.len()),
+        );
+        let r = http::exchange(&target, config.clone(), timeouts, &head, body)?;
         if r.status != 200 {
             return Err(format!(
                 "Unexpected response code [{}] from calling {method} https://{}{path}",
@@ -167,14 +173,19 @@ pub fn create_enrollment_token(opts: &ApiOptions) -> Result<EnrollmentToken, Enr
     let created =
         request("POST", "/_security/api_key", body.to_string().as_bytes()).map_err(fail)?;
     let field = |name: &str| match created.get(name) {
-        Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
+        Some(Value::String(s)) if !s.is_empty() => Some(s.as_str()),
         _ => None,
     };
     let (Some(id), Some(secret)) = (field("id"), field("api_key")) else {
         return Err(fail("Could not create an api key.".to_owned()));
     };
-    let api_key = Secret::from_string(format!("{id}:{secret}"));
-    drop(secret);
+    // `id:secret`, built without a growing copy; `created` wipes its own strings when dropped.
+    let mut key = Vec::with_capacity(id.len() + 1 + secret.len());
+    key.extend_from_slice(id.as_bytes());
+    key.push(b':');
+    key.extend_from_slice(secret.as_bytes());
+    let api_key = Secret::new(key);
+    drop(created);
 
     // 2. The node's HTTP addresses and version.
     let info = request("GET", "/_nodes/_local/http", &[]).map_err(fail)?;
@@ -223,7 +234,7 @@ pub fn create_enrollment_token(opts: &ApiOptions) -> Result<EnrollmentToken, Enr
 
 /// `BaseEnrollmentTokenGenerator.getFilteredAddresses`. A `publish_address` of the form
 /// `name/ip:port` (a named publish host) is reduced to `ip:port`. Addresses that do not resolve
-/// are dropped (Elasticsearch would fail).
+/// (within [`RESOLVE_LIMIT`] each) are dropped (Elasticsearch would fail).
 pub fn filter_addresses(addresses: &[String]) -> Vec<String> {
     let mut remote: Vec<(String, IpAddr)> = Vec::new();
     let mut local: Vec<(String, IpAddr)> = Vec::new();
@@ -250,16 +261,16 @@ pub fn filter_addresses(addresses: &[String]) -> Vec<String> {
     out
 }
 
+/// How long one name of the node's answer may take to resolve.
+pub const RESOLVE_LIMIT: Duration = Duration::from_secs(10);
+
 fn resolve(addr: &str) -> Option<IpAddr> {
     let target = Target::parse(addr).ok()?;
-    match target.host.parse::<IpAddr>() {
-        Ok(ip) => Some(ip),
-        Err(_) => (target.host.as_str(), 0)
-            .to_socket_addrs()
-            .ok()?
-            .next()
-            .map(|a| a.ip()),
-    }
+    // InetAddress.getByName returns the first address.
+    http::resolve(&target.host, 0, &Deadline::after(RESOLVE_LIMIT))
+        .ok()?
+        .first()
+        .map(|a| a.ip())
 }
 
 #[cfg(test)]

@@ -8,10 +8,16 @@
 //!
 //! Addresses are tried in token order; the first one that produces any HTTP response ends the
 //! loop (late 8.x). Earlier failures are collected as "Unable to communicate with the node on
-//! <url>. Error was <msg>" lines.
+//! <url>. Error was <msg>" lines. Each address gets one overall deadline
+//! ([`ClientOptions::deadline`]) besides the per-read timeout.
+//!
+//! The answer comes from a peer that holds the pinned CA, but it is still checked before any of
+//! it reaches `elasticsearch.yml`: every `nodes_addresses` entry must be a transport address as
+//! Elasticsearch publishes it (an IP literal and a port), or enrolling fails with the value shown
+//! escaped. The answer's buffers (base64 private keys) are wiped once parsed.
 
-use std::collections::HashSet;
-use std::net::{IpAddr, ToSocketAddrs};
+use std::net::{IpAddr, Ipv4Addr, Ipv6Addr};
+use std::ops::Deref;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -25,6 +31,7 @@ use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 use serde_json::{Map, Value};
+use zeroize::Zeroize;
 
 use crate::http::{self, collapse_slashes, Target, Timeouts};
 use crate::token::EnrollmentToken;
@@ -53,13 +60,22 @@ pub struct ClientOptions {
     pub connect_timeout: Duration,
     /// Read (and write) timeout of the socket (default 35 s, Elasticsearch's).
     pub read_timeout: Duration,
+    /// Everything for one address: resolving, connecting, the TLS handshake, the request and the
+    /// whole answer (default [`DEFAULT_DEADLINE`]). A peer that sends a byte now and then never
+    /// trips the read timeout; this bounds it.
+    pub deadline: Duration,
 }
+
+/// The default overall deadline per address (and per request of token creation): above
+/// Elasticsearch's connect (10 s) and read (35 s) timeouts together.
+pub const DEFAULT_DEADLINE: Duration = Duration::from_secs(60);
 
 impl Default for ClientOptions {
     fn default() -> Self {
         Self {
             connect_timeout: Duration::from_secs(10),
             read_timeout: Duration::from_secs(35),
+            deadline: DEFAULT_DEADLINE,
         }
     }
 }
@@ -88,13 +104,11 @@ pub fn enroll_node(
     opts: &ClientOptions,
 ) -> Result<EnrollResponse, EnrollError> {
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let auth = Secret::from_string(format!(
-        "ApiKey {}",
-        STANDARD.encode(token.api_key.expose())
-    ));
+    let auth = http::base64_wiped(token.api_key.expose());
     let timeouts = Timeouts {
         connect: opts.connect_timeout,
         read: opts.read_timeout,
+        total: opts.deadline,
     };
     let mut attempts = Vec::new();
     let mut answered = None;
@@ -152,9 +166,9 @@ fn call(
     address: &str,
     fingerprint: &str,
     provider: &Arc<CryptoProvider>,
-    auth: &Secret,
+    auth: &str,
     timeouts: Timeouts,
-) -> Result<(u16, Option<Map<String, Value>>), String> {
+) -> Result<(u16, Option<WipedMap>), String> {
     let target = Target::parse(address)?;
     let verifier = PinnedVerifier {
         fingerprint: fingerprint.to_owned(),
@@ -166,37 +180,98 @@ fn call(
         .dangerous()
         .with_custom_certificate_verifier(Arc::new(verifier))
         .with_no_client_auth();
-    let auth = auth.expose_str().unwrap_or_default();
-    let head = Secret::from_string(format!(
-        "GET {ENROLL_NODE_PATH} HTTP/1.1\r\nHost: {}\r\nAuthorization: {auth}\r\n\
-         Content-Type: application/json\r\nAccept: application/json\r\nConnection: close\r\n\r\n",
-        target.authority
-    ));
-    let response = http::exchange(
-        &target,
-        Arc::new(config),
-        timeouts,
-        head.expose_str().unwrap_or_default(),
-        &[],
-    )?;
+    let head = http::request_head(
+        "GET",
+        ENROLL_NODE_PATH,
+        &target.authority,
+        &[b"ApiKey ", auth.as_bytes()],
+        None,
+    );
+    let response = http::exchange(&target, Arc::new(config), timeouts, &head, &[])?;
     Ok((response.status, json_body(&response.body)?))
 }
 
+/// A JSON object whose strings are wiped when it is dropped: the enroll answer holds the
+/// cluster's private keys (base64), the API key answer the key's secret.
+pub(crate) struct WipedMap(Map<String, Value>);
+
+impl Deref for WipedMap {
+    type Target = Map<String, Value>;
+
+    fn deref(&self) -> &Self::Target {
+        &self.0
+    }
+}
+
+impl Drop for WipedMap {
+    fn drop(&mut self) {
+        self.0.values_mut().for_each(wipe);
+    }
+}
+
+fn wipe(v: &mut Value) {
+    match v {
+        Value::String(s) => s.zeroize(),
+        Value::Array(items) => items.iter_mut().for_each(wipe),
+        Value::Object(map) => map.values_mut().for_each(wipe),
+        _ => {}
+    }
+}
+
 /// Elasticsearch's `HttpResponseBuilder.withResponseBody`: blank → exception; otherwise a JSON
-/// object (`null` → no map).
-pub(crate) fn json_body(body: &[u8]) -> Result<Option<Map<String, Value>>, String> {
-    let text = String::from_utf8_lossy(body);
-    if text.trim().is_empty() {
+/// object (`null` → no map). Parsed from the bytes, so no copy of the text is made.
+pub(crate) fn json_body(body: &[u8]) -> Result<Option<WipedMap>, String> {
+    // Java's String.trim: every char up to U+0020.
+    if body.iter().all(|&b| b <= b' ') {
         return Err("Invalid string provided as http response body, Failed to parse content to form response body.".to_owned());
     }
-    match serde_json::from_str::<Value>(&text) {
-        Ok(Value::Object(map)) => Ok(Some(map)),
+    match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(map)) => Ok(Some(WipedMap(map))),
         Ok(Value::Null) => Ok(None),
-        Ok(_) => {
+        Ok(mut other) => {
+            wipe(&mut other);
             Err("Failed to parse content to map: the response body is not a JSON object".to_owned())
         }
         Err(e) => Err(format!("Failed to parse content to map: {e}")),
     }
+}
+
+/// Longest part of a peer's value shown in a message.
+const SHOWN_CHARS: usize = 120;
+
+/// A value from a peer, for a message: escaped (line breaks, quotes and terminal escapes are
+/// shown as `\n`, `\"`, `\u{1b}`) and shortened.
+pub(crate) fn shown(value: &str) -> String {
+    let mut out: String = value
+        .chars()
+        .take(SHOWN_CHARS)
+        .flat_map(char::escape_debug)
+        .collect();
+    if value.chars().nth(SHOWN_CHARS).is_some() {
+        out.push_str("...");
+    }
+    out
+}
+
+/// The IP of a transport address as Elasticsearch publishes it (`TransportAddress.toString`):
+/// `192.0.2.1:9300` or `[2001:db8::1]:9300`, a non-zero decimal port; `None` for anything else
+/// (host names, zone ids, spaces, YAML syntax, line breaks).
+pub fn transport_address_ip(address: &str) -> Option<IpAddr> {
+    let (ip, port) = match address.strip_prefix('[') {
+        Some(rest) => {
+            let (host, port) = rest.split_once("]:")?;
+            (IpAddr::V6(host.parse::<Ipv6Addr>().ok()?), port)
+        }
+        None => {
+            let (host, port) = address.split_once(':')?;
+            (IpAddr::V4(host.parse::<Ipv4Addr>().ok()?), port)
+        }
+    };
+    let valid_port = !port.is_empty()
+        && port.len() <= 5
+        && port.bytes().all(|b| b.is_ascii_digit())
+        && port.parse::<u16>().is_ok_and(|p| p != 0);
+    valid_port.then_some(ip)
 }
 
 /// Spec 7.4: required fields, then certificates and keys in Elasticsearch's order.
@@ -208,15 +283,8 @@ fn parse_response(
         Some(Value::String(s)) if !s.is_empty() => Some(s.as_str()),
         _ => None,
     };
-    let nodes: Option<Vec<String>> = match body.get("nodes_addresses") {
-        Some(Value::Array(list)) if !list.is_empty() => Some(
-            list.iter()
-                .map(|v| match v {
-                    Value::String(s) => s.clone(),
-                    other => other.to_string(),
-                })
-                .collect(),
-        ),
+    let nodes: Option<&Vec<Value>> = match body.get("nodes_addresses") {
+        Some(Value::Array(list)) if !list.is_empty() => Some(list),
         _ => None,
     };
     let missing: Vec<&str> = REQUIRED_FIELDS
@@ -236,6 +304,29 @@ fn parse_response(
                 missing.join(", ")
             ),
         ));
+    }
+    // These go into elasticsearch.yml (discovery.seed_hosts): only what Elasticsearch sends.
+    let mut nodes_addresses = Vec::new();
+    for v in nodes.into_iter().flatten() {
+        match v {
+            Value::String(s) if transport_address_ip(s).is_some() => {
+                nodes_addresses.push(s.clone())
+            }
+            other => {
+                let value = match other {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                return Err(EnrollError::new(
+                    EnrollErrorKind::InvalidResponse,
+                    format!(
+                        "Aborting enrolling to cluster. Invalid response when calling the enroll node API ({url}). \
+                         The node address [{}] in nodes_addresses is not a transport address (ip:port)",
+                        shown(&value)
+                    ),
+                ));
+            }
+        }
     }
     let field = |name: &str| text(name).unwrap_or_default();
     let transport_ca_cert = parse_cert(field("transport_ca_cert"))?;
@@ -258,7 +349,7 @@ fn parse_response(
         )
         .with_detail(e.to_string())
     })?;
-    Ok((received, nodes.unwrap_or_default()))
+    Ok((received, nodes_addresses))
 }
 
 const CERT_ERROR: &str =
@@ -395,26 +486,15 @@ fn within_validity(leaf: &CertificateDer<'_>, now: UnixTime) -> UnixTime {
     }
 }
 
-/// Spec 4.2 [T+]: whether some transport address parses (`host:port`, `[v6]:port`) and resolves
-/// (DNS allowed; failures ignored) to a non-loopback address that is not one of `local`.
+/// Spec 4.2 [T+]: whether some transport address (`ip:port`, `[v6]:port`) is neither loopback
+/// nor one of `local`. Nothing is resolved: [`enroll_node`] accepts only IP literals, which is
+/// what Elasticsearch sends (its check resolves names with `InetAddress.getByName`; a name here
+/// counts as not remote).
 pub fn any_remote_host_node_address(nodes_addresses: &[String], local: &[IpAddr]) -> bool {
-    let local: HashSet<IpAddr> = local.iter().copied().collect();
-    nodes_addresses.iter().any(|addr| {
-        let Ok(target) = Target::parse(addr) else {
-            return false;
-        };
-        let resolved: Vec<IpAddr> = match target.host.parse::<IpAddr>() {
-            Ok(ip) => vec![ip],
-            Err(_) => match (target.host.as_str(), 0).to_socket_addrs() {
-                // InetAddress.getByName returns the first address.
-                Ok(mut it) => it.next().map(|a| a.ip()).into_iter().collect(),
-                Err(_) => Vec::new(),
-            },
-        };
-        resolved
-            .into_iter()
-            .any(|ip| !ip.is_loopback() && !local.contains(&ip))
-    })
+    nodes_addresses
+        .iter()
+        .filter_map(|a| transport_address_ip(a))
+        .any(|ip| !ip.is_loopback() && !local.contains(&ip))
 }
 
 #[cfg(test)]
@@ -454,7 +534,46 @@ mod tests {
         assert!(json_body(b" \n").is_err());
         assert!(json_body(b"[1]").is_err());
         assert!(json_body(b"{").is_err());
-        assert_eq!(json_body(b"null"), Ok(None));
+        assert!(json_body(b"\xff").is_err());
+        assert!(json_body(b"null").unwrap().is_none());
         assert!(json_body(b"{}").unwrap().is_some());
+    }
+
+    #[test]
+    fn transport_addresses_are_ip_literals_and_ports() {
+        for good in [
+            "192.0.2.1:9300",
+            "[2001:db8::1]:9300",
+            "127.0.0.1:1",
+            "[::1]:65535",
+        ] {
+            assert!(transport_address_ip(good).is_some(), "{good}");
+        }
+        for bad in [
+            "",
+            "es1:9300",
+            "192.0.2.1",
+            "192.0.2.1:",
+            "192.0.2.1:0",
+            "192.0.2.1:65536",
+            "192.0.2.1:+93",
+            "192.0.2.1:9300 ",
+            " 192.0.2.1:9300",
+            "2001:db8::1:9300",
+            "[2001:db8::1]",
+            "[fe80::1%eth0]:9300",
+            "[192.0.2.1]:9300",
+            "10.0.0.1:9300\"]\nxpack.security.authc.anonymous.roles: superuser\n#",
+            "10.0.0.1:9300\n",
+        ] {
+            assert!(transport_address_ip(bad).is_none(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn shown_values_are_escaped_and_short() {
+        assert_eq!(shown("a\"]\nb: c\u{1b}[2J"), "a\\\"]\\nb: c\\u{1b}[2J");
+        let long = "x".repeat(500);
+        assert_eq!(shown(&long), format!("{}...", "x".repeat(SHOWN_CHARS)));
     }
 }

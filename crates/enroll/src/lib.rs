@@ -25,10 +25,46 @@ pub use client::{any_remote_host_node_address, enroll_node, ClientOptions, Enrol
 pub use error::{EnrollError, EnrollErrorKind};
 pub use token::EnrollmentToken;
 
-/// Fuzzing entry points (used by `fuzz/` and by a unit test over random inputs).
+/// Fuzzing entry points (used by `fuzz/` and by unit tests over random inputs).
 #[doc(hidden)]
 pub mod fuzzing {
+    use std::io::{self, Read};
+
+    use crate::http::{read_response, MAX_BODY};
     use crate::token::{EnrollmentToken, INVALID_TOKEN};
+
+    /// Arbitrary bytes as an HTTP answer from a peer: never panics, never returns a body above
+    /// the limit or an interim status. The first byte sets how many bytes each `read` returns
+    /// (1 to 64), so the parser also meets answers that arrive in small pieces.
+    pub fn http_response(data: &[u8]) {
+        let Some((&first, rest)) = data.split_first() else {
+            return;
+        };
+        let mut reader = Pieces {
+            data: rest,
+            piece: usize::from(first % 64) + 1,
+        };
+        if let Ok(r) = read_response(&mut reader) {
+            assert!(r.body.len() <= MAX_BODY, "body above the limit");
+            assert!((200..=999).contains(&r.status), "status {}", r.status);
+            assert!(r.body.len() <= rest.len(), "more body than input");
+        }
+    }
+
+    /// A reader that hands out at most `piece` bytes per call.
+    struct Pieces<'a> {
+        data: &'a [u8],
+        piece: usize,
+    }
+
+    impl Read for Pieces<'_> {
+        fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+            let n = out.len().min(self.piece).min(self.data.len());
+            out[..n].copy_from_slice(&self.data[..n]);
+            self.data = &self.data[n..];
+            Ok(n)
+        }
+    }
 
     /// Decodes arbitrary bytes as a token: never panics; a decoded token re-encodes to a token
     /// that decodes to the same value; errors never echo the input.
@@ -92,6 +128,56 @@ pub mod fuzzing {
                 base64::engine::general_purpose::URL_SAFE
                     .encode(br#"{"ver":"8","adr":["a:1"],"fgr":"ab","key":"id:secret123"}"#)
                     .as_bytes(),
+            );
+        }
+
+        #[test]
+        fn random_http_responses_do_not_panic() {
+            let mut s: u64 = 0x2545_F491_4F6C_DD1D;
+            let mut next = || {
+                s ^= s << 13;
+                s ^= s >> 7;
+                s ^= s << 17;
+                s
+            };
+            let pieces: [&[u8]; 14] = [
+                b"HTTP/1.1 200 OK\r\n",
+                b"HTTP/1.1 100 Continue\r\n\r\n",
+                b"HTTP/1.0 204 No\r\n",
+                b"Content-Length: 3\r\n",
+                b"Content-Length: 99999999999999999999\r\n",
+                b"Transfer-Encoding: chunked\r\n",
+                b"\r\n",
+                b"1\r\na\r\n",
+                b"ffffffffffffffff\r\n",
+                b"0\r\n",
+                b"{}",
+                b"\r",
+                b"\xff",
+                b"7fffff;x=y\r\n",
+            ];
+            let mut parsed = 0;
+            for _ in 0..20000 {
+                let mut data = vec![next() as u8];
+                if next() % 4 != 0 {
+                    data.extend_from_slice(pieces[0]);
+                }
+                for _ in 0..(next() % 12) {
+                    if next() % 5 == 0 {
+                        data.push(next() as u8);
+                    } else {
+                        data.extend_from_slice(pieces[(next() % 14) as usize]);
+                    }
+                }
+                super::http_response(&data);
+                parsed += usize::from(
+                    super::read_response(&mut &data[1..]).is_ok_and(|r| !r.body.is_empty()),
+                );
+            }
+            // The generator reaches bodies, not only early errors.
+            assert!(parsed > 100, "{parsed}");
+            super::http_response(
+                b"\x00HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\n",
             );
         }
     }

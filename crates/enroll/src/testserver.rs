@@ -3,7 +3,9 @@
 //! A rustls server on `127.0.0.1:0` (one thread per connection, stopped when dropped or after
 //! `lifetime`) that presents the chain `[http cert, http CA]` of a [`Material`] and serves
 //! `GET /_security/enroll/node` (the exact payload of spec 7.3, or a [`Failure`] shape),
-//! `POST /_security/api_key` and `GET /_nodes/_local/http`.
+//! `POST /_security/api_key` and `GET /_nodes/_local/http`. The transport failures of
+//! [`Failure`] (trickling, stalling, raw bytes) apply to every endpoint; the others to the
+//! enroll endpoint.
 
 use std::io::{self, Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -44,6 +46,16 @@ pub enum Failure {
     MultipleCertificates,
     /// `http_ca_key` is not PKCS#8.
     BadKey,
+    /// `nodes_addresses` is this JSON value (a hostile or broken peer's addresses).
+    NodesAddresses(Value),
+    /// After reading the request, wait this long before answering normally (a slow node; a
+    /// test looks at the client meanwhile).
+    Stall(Duration),
+    /// Send the answer one byte at a time, this long apart: a peer that never trips a read
+    /// timeout.
+    Trickle(Duration),
+    /// Send these bytes instead of an HTTP answer (bad chunk sizes, interim-response floods).
+    Raw(Vec<u8>),
 }
 
 /// Server settings.
@@ -111,6 +123,7 @@ struct Shared {
     opts: ServerOptions,
     requests: Arc<Mutex<Vec<Recorded>>>,
     addr: SocketAddr,
+    stop: Arc<AtomicBool>,
 }
 
 impl TestServer {
@@ -140,6 +153,7 @@ impl TestServer {
             opts: opts.clone(),
             requests: requests.clone(),
             addr,
+            stop: stop.clone(),
         });
         let stop2 = stop.clone();
         let deadline = Instant::now() + opts.lifetime;
@@ -233,9 +247,32 @@ fn serve(tcp: TcpStream, config: Arc<ServerConfig>, shared: &Shared) -> io::Resu
         out.extend_from_slice(format!("content-length: {}\r\n\r\n", body.len()).as_bytes());
         out.extend_from_slice(&body);
     }
+    match &shared.opts.failure {
+        Failure::Raw(bytes) => out = bytes.clone(),
+        Failure::Stall(pause) => sleep_unless_stopped(*pause, &shared.stop),
+        Failure::Trickle(interval) => {
+            for byte in out {
+                if shared.stop.load(Ordering::Relaxed) {
+                    return Ok(());
+                }
+                tls.write_all(&[byte])?;
+                tls.flush()?;
+                std::thread::sleep(*interval);
+            }
+            return Ok(());
+        }
+        _ => {}
+    }
     tls.write_all(&out)?;
     tls.conn.send_close_notify();
     tls.flush()
+}
+
+fn sleep_unless_stopped(pause: Duration, stop: &AtomicBool) {
+    let until = Instant::now() + pause;
+    while Instant::now() < until && !stop.load(Ordering::Relaxed) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 fn read_request<R: Read>(r: &mut R) -> io::Result<Recorded> {
@@ -353,7 +390,12 @@ fn enroll_payload(m: &Material, opts: &ServerOptions) -> (u16, Vec<u8>) {
         "nodes_addresses": opts.nodes_addresses,
     });
     match &opts.failure {
-        Failure::None | Failure::CaNotInChain => {}
+        Failure::None
+        | Failure::CaNotInChain
+        | Failure::Stall(_)
+        | Failure::Trickle(_)
+        | Failure::Raw(_) => {}
+        Failure::NodesAddresses(v) => body["nodes_addresses"] = v.clone(),
         Failure::Status(s) => return error_body(*s, "Enrollment mode is not enabled. Set [xpack.security.enrollment.enabled] to true, in order to use this API."),
         Failure::EmptyBody => return (200, Vec::new()),
         Failure::NullBody => return (200, b"null".to_vec()),

@@ -43,6 +43,7 @@ fn opts() -> ClientOptions {
     ClientOptions {
         connect_timeout: Duration::from_secs(2),
         read_timeout: Duration::from_secs(5),
+        deadline: Duration::from_secs(10),
     }
 }
 
@@ -289,6 +290,85 @@ fn multiple_certificates_and_bad_keys() {
     assert_eq!(e.message, "Aborting enrolling to cluster. Failed to parse Private Key from the response of the Enroll Node API");
 }
 
+/// review-security.md L1: a peer holding the pinned CA answers with addresses that would write
+/// settings into elasticsearch.yml; only `ip:port` transport addresses are accepted.
+#[test]
+fn addresses_that_are_not_transport_addresses_are_an_invalid_response() {
+    let injection = "10.0.0.1:9300\"]\nxpack.security.authc.anonymous.roles: superuser\n#";
+    let cases = [
+        (
+            serde_json::json!([injection]),
+            "10.0.0.1:9300\\\"]\\nxpack.security.authc.anonymous.roles: superuser\\n#",
+        ),
+        (
+            serde_json::json!(["192.0.2.1:9300", "es-2:9300"]),
+            "es-2:9300",
+        ),
+        (serde_json::json!(["192.0.2.1:9300", 9300]), "9300"),
+        (serde_json::json!([{"a": "b"}]), "{\\\"a\\\":\\\"b\\\"}"),
+    ];
+    for (addresses, shown) in cases {
+        let (s, e) = enroll_err(Failure::NodesAddresses(addresses.clone()));
+        assert_eq!(e.kind, Kind::InvalidResponse, "{addresses}");
+        assert_eq!(
+            e.message,
+            format!(
+                "Aborting enrolling to cluster. Invalid response when calling the enroll node API (https://{}/_security/enroll/node). \
+                 The node address [{shown}] in nodes_addresses is not a transport address (ip:port)",
+                s.address()
+            ),
+            "{addresses}"
+        );
+        assert!(!e.message.contains('\n'), "{}", e.message);
+    }
+    // IPv4 and IPv6 literals are what Elasticsearch sends.
+    let s = server(Failure::NodesAddresses(serde_json::json!([
+        "192.0.2.1:9300",
+        "[2001:db8::1]:9301"
+    ])));
+    let r = enroll_node(&s.token(), &opts()).expect("enroll");
+    assert_eq!(r.nodes_addresses, ["192.0.2.1:9300", "[2001:db8::1]:9301"]);
+}
+
+/// review-security.md L7: a peer that sends one byte every 50 ms never trips the 5 s read
+/// timeout; the deadline ends the attempt.
+#[test]
+fn a_peer_that_trickles_bytes_is_cut_off_at_the_deadline() {
+    let s = server(Failure::Trickle(Duration::from_millis(50)));
+    let o = ClientOptions {
+        deadline: Duration::from_millis(1500),
+        ..opts()
+    };
+    let started = std::time::Instant::now();
+    let e = enroll_node(&s.token(), &o).unwrap_err();
+    let took = started.elapsed();
+    assert_eq!(e.kind, Kind::Unreachable);
+    assert!(
+        e.attempts[0].ends_with("Error was Read timed out (no complete answer within 1500 ms)"),
+        "{:?}",
+        e.attempts
+    );
+    assert!(took < Duration::from_secs(5), "{took:?}");
+}
+
+/// review-security.md L2 (a panic, exit 101) and an interim-response flood, through TLS.
+#[test]
+fn broken_http_answers_are_failed_attempts() {
+    let l2 = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1\r\na\r\nffffffffffffffff\r\n";
+    let flood = "HTTP/1.1 100 Continue\r\n\r\n".repeat(50);
+    for (raw, why) in [
+        (l2.to_vec(), "response body too large"),
+        (flood.into_bytes(), "too many interim (1xx) responses"),
+    ] {
+        let (s, e) = enroll_err(Failure::Raw(raw));
+        assert_eq!(
+            (e.kind, e.message.clone()),
+            (Kind::Unreachable, unavailable(&s.token()))
+        );
+        assert!(e.attempts[0].ends_with(why), "{:?}", e.attempts);
+    }
+}
+
 #[test]
 fn no_address_answers() {
     let token = EnrollmentToken {
@@ -332,6 +412,7 @@ fn created_token_enrolls() {
             TokenScope::Node,
         );
         o.read_timeout = Duration::from_secs(5);
+        o.deadline = Duration::from_secs(10);
         o
     };
     let token =

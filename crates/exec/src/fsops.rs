@@ -473,6 +473,39 @@ impl ConfigDir {
         .map_err(io)
     }
 
+    /// Makes `new` differ from `old` in size or in modification time counted in milliseconds,
+    /// the two things Elasticsearch's file watcher compares: when both are equal, `new`'s mtime
+    /// becomes `old`'s plus one millisecond. `new` never gets `old`'s mtime. Nothing to do when
+    /// `old` does not exist.
+    pub fn differ_from(&self, new: &RelPath, old: &RelPath) -> io::Result<()> {
+        let (odir, oname) = self.parent(old)?;
+        let o = match nix::sys::stat::fstatat(&odir, oname, at_nofollow()) {
+            Ok(o) => o,
+            Err(Errno::ENOENT) => return Ok(()),
+            Err(e) => return Err(io(e)),
+        };
+        let (ndir, nname) = self.parent(new)?;
+        let n = nix::sys::stat::fstatat(&ndir, nname, at_nofollow()).map_err(io)?;
+        let millis = |secs: i64, nanos: i64| secs * 1000 + nanos / 1_000_000;
+        if n.st_size != o.st_size
+            || millis(n.st_mtime, n.st_mtime_nsec) != millis(o.st_mtime, o.st_mtime_nsec)
+        {
+            return Ok(());
+        }
+        let next = millis(o.st_mtime, o.st_mtime_nsec) + 1;
+        nix::sys::stat::utimensat(
+            &ndir,
+            nname,
+            &nix::sys::time::TimeSpec::UTIME_OMIT,
+            &nix::sys::time::TimeSpec::new(
+                next.div_euclid(1000),
+                next.rem_euclid(1000) * 1_000_000,
+            ),
+            nix::sys::stat::UtimensatFlags::NoFollowSymlink,
+        )
+        .map_err(io)
+    }
+
     /// Whether `rel` is a directory (not a link) with no entries.
     pub fn is_empty_dir(&self, rel: &RelPath) -> io::Result<bool> {
         let (dir, name) = self.parent(rel)?;
@@ -677,6 +710,42 @@ mod tests {
         c.remove_file(&rel("link"), None).unwrap();
         assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious");
         assert!(outside.path().exists());
+    }
+
+    #[test]
+    fn a_replacement_never_looks_unchanged_to_a_size_and_mtime_watcher() {
+        use std::os::unix::fs::MetadataExt;
+        let t = tempfile::tempdir().unwrap();
+        let c = ConfigDir::open(t.path()).unwrap();
+        std::fs::write(t.path().join("old"), b"same size").unwrap();
+        std::fs::write(t.path().join("new"), b"SAME SIZE").unwrap();
+        std::fs::write(t.path().join("longer"), b"another size").unwrap();
+        let when =
+            std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_millis(1_700_000_000_123);
+        for name in ["old", "new", "longer"] {
+            let f = std::fs::File::options()
+                .write(true)
+                .open(t.path().join(name))
+                .unwrap();
+            f.set_modified(when).unwrap();
+        }
+        let mtime_ns = |n: &str| {
+            let m = std::fs::metadata(t.path().join(n)).unwrap();
+            m.mtime() * 1_000_000_000 + m.mtime_nsec()
+        };
+        c.differ_from(&rel("new"), &rel("old")).unwrap();
+        assert_eq!(
+            mtime_ns("new"),
+            mtime_ns("old") + 1_000_000,
+            "one millisecond later"
+        );
+        c.differ_from(&rel("longer"), &rel("old")).unwrap();
+        assert_eq!(
+            mtime_ns("longer"),
+            mtime_ns("old"),
+            "the size differs already"
+        );
+        c.differ_from(&rel("new"), &rel("absent")).unwrap();
     }
 
     #[test]

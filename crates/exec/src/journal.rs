@@ -159,6 +159,23 @@ fn unhex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// Removes a journal temp file left by a run killed before it renamed its journal into place
+/// (the caller holds the lock, so no live run owns it). Only a regular file of this user is
+/// removed; anything else there is an error, left as it is.
+pub fn remove_stray_temp(config: &ConfigDir, layout: &Layout) -> io::Result<()> {
+    let temp = layout.journal_temp();
+    match config.stat(&temp)? {
+        None => Ok(()),
+        Some(e) if e.is_file && e.uid == euid() => config.remove_file(&temp, Some(e.id)),
+        Some(_) => Err(io::Error::new(
+            io::ErrorKind::AlreadyExists,
+            format!(
+                "[{}] is in the way and is not a file of this user",
+                config.abs(&temp).display()
+            ),
+        )),
+    }
+}
 impl Journal {
     /// Creates the journal with its header, durably, failing if one exists.
     pub fn create(
@@ -177,11 +194,11 @@ impl Journal {
             text.push_str(&format!("data {}\n", hex(d.as_os_str().as_bytes())));
         }
         let path = layout.journal();
-        let temp = layout.temp_for(&path);
-        config.remove_file(&temp, None)?;
-        config.write_temp(&temp, text.as_bytes(), 0o600, Owner::default())?;
+        let temp = layout.journal_temp();
+        remove_stray_temp(config, layout)?;
+        let id = config.write_temp(&temp, text.as_bytes(), 0o600, Owner::default())?;
         if let Err(e) = config.rename_new(&temp, &path) {
-            let _ = config.remove_file(&temp, None);
+            let _ = config.remove_file(&temp, Some(id));
             return Err(e);
         }
         Ok(Journal {

@@ -25,7 +25,7 @@ use std::io;
 use std::path::PathBuf;
 
 use esac_core::StepId;
-use esac_pki::{KeySource, Received};
+use esac_pki::{HttpStore, KeySource, Received};
 use esac_secret::Secret;
 
 pub use lock::{lock_dir, DirLock};
@@ -48,6 +48,18 @@ pub struct Inputs<'a> {
     /// Told what slow work is under way (`Some(line)`) and when it is over (`None`), for a
     /// progress line on a terminal.
     pub progress: &'a dyn Fn(Option<&str>),
+    /// Renewal: what `certs/http.p12` holds now, and its password.
+    pub renewal: Option<Renewal>,
+}
+
+/// The secrets a renewal works with: the HTTP store as read, and its password (store and key
+/// password alike), which the rebuilt store keeps so a running node can reload it.
+#[derive(Debug)]
+pub struct Renewal {
+    /// The store's password.
+    pub password: Secret,
+    /// Its CA and node entries.
+    pub store: HttpStore,
 }
 
 /// What a successful run produced (no secrets).
@@ -55,6 +67,10 @@ pub struct Inputs<'a> {
 pub struct Executed {
     /// Lowercase hex SHA-256 of the HTTP CA certificate, when the plan made or received one.
     pub http_ca_fingerprint: Option<String>,
+    /// The HTTP CA certificate, DER, when the plan rebuilt `http.p12`.
+    pub http_ca_der: Option<Vec<u8>>,
+    /// The node's HTTP certificate, DER, when the plan rebuilt `http.p12`.
+    pub http_leaf_der: Option<Vec<u8>>,
 }
 
 /// Why a step failed.
@@ -95,6 +111,10 @@ pub enum ExecErrorKind {
     },
     /// A worker thread panicked.
     WorkerPanicked,
+    /// A written file did not read back as planned (it was not committed).
+    Verify(String),
+    /// The plan needs inputs the caller did not give (a renewal without the store).
+    MissingInput(&'static str),
 }
 
 /// A failed run: which step, why, and whether undoing it completed.
@@ -137,6 +157,10 @@ impl fmt::Display for ExecErrorKind {
                 write!(f, "interrupted by signal {signal}; every change was undone")
             }
             ExecErrorKind::WorkerPanicked => f.write_str("a worker thread panicked"),
+            ExecErrorKind::Verify(why) => {
+                write!(f, "the file written does not read back as planned: {why}")
+            }
+            ExecErrorKind::MissingInput(what) => write!(f, "internal error: no {what} was given"),
         }
     }
 }

@@ -6,14 +6,15 @@
 //! ([`StepId::KeystoreOpen`]), after the steps Elasticsearch takes before opening it.
 
 use esac_certspec::CertPlan;
-use esac_core::plan::{Content, KeystoreEdit, Product, SecretValue};
+use esac_certspec::RenewKey;
+use esac_core::plan::{CaChange, Content, HttpStoreEdit, KeystoreEdit, Product, SecretValue};
 use esac_core::StepId;
 use esac_keystore::{DerivedKey, FormatVersion, Keystore, KeystoreFile, MAX_FILE_SIZE};
-use esac_pki::{KeySource, Material, Received};
+use esac_pki::{CertifiedKey, KeySource, Material, Received};
 use esac_secret::Secret;
 
 use crate::fsops::ConfigDir;
-use crate::ExecErrorKind;
+use crate::{ExecErrorKind, Renewal};
 
 /// A keystore opened (or created) with the key it is saved with, or why it could not be.
 pub(crate) type Opened = Result<(Keystore, DerivedKey), esac_keystore::Error>;
@@ -26,6 +27,18 @@ pub(crate) struct Produced {
     pub password_hash: Option<Secret>,
     pub transport_password: Secret,
     pub http_password: Secret,
+    pub http_store: Option<Rebuilt>,
+}
+
+/// `http.p12` rebuilt by a renewal, in memory, with what it must read back as.
+pub(crate) struct Rebuilt {
+    pub ca_alias: String,
+    pub ca: CertifiedKey,
+    pub leaf_alias: String,
+    pub leaf: CertifiedKey,
+    pub sans: Option<Vec<esac_certspec::SanEntry>>,
+    pub password: Secret,
+    pub p12: Vec<u8>,
 }
 
 /// The run's secrets and key source, handed in by the caller.
@@ -34,10 +47,21 @@ pub(crate) struct Sources<'a> {
     pub keystore_password: &'a Secret,
     pub elastic_password: Option<&'a Secret>,
     pub received: Option<&'a Received>,
+    pub renewal: Option<&'a Renewal>,
 }
 
 /// What the slow part of `products` is, for a progress line: key generation.
 pub(crate) fn describe(products: &[Product]) -> Option<String> {
+    let renewed_key = products.iter().find_map(|p| match p {
+        Product::HttpStore(e) => match e.leaf.as_ref().map(|l| l.key) {
+            Some(RenewKey::New(kt)) => Some(kt),
+            _ => None,
+        },
+        _ => None,
+    });
+    if let Some(kt) = renewed_key {
+        return Some(format!("Generating 1 {kt} key and certificate..."));
+    }
     let certs = products.iter().find_map(|p| match p {
         Product::Certificates(c) => Some(c),
         _ => None,
@@ -67,6 +91,13 @@ pub(crate) fn produce(
         _ => None,
     });
     let want_hash = products.iter().any(|p| matches!(p, Product::PasswordHash));
+    let http_store = match products.iter().find_map(|p| match p {
+        Product::HttpStore(e) => Some(e),
+        _ => None,
+    }) {
+        Some(edit) => Some(rebuild(edit, src)?),
+        None => None,
+    };
     let (material, keystore, hash) = std::thread::scope(|s| {
         let gen = certs.map(|plan| {
             s.spawn(move || {
@@ -116,7 +147,140 @@ pub(crate) fn produce(
         password_hash,
         transport_password: esac_pki::new_store_password().map_err(ExecErrorKind::Generate)?,
         http_password: esac_pki::new_store_password().map_err(ExecErrorKind::Generate)?,
+        http_store,
     })
+}
+
+/// The renewal's certificates, signed, and the store holding them (lifecycle spec §3.3, §3.4):
+/// the CA entry keeps its key (with the same or the re-issued certificate), the node's entry
+/// gets chain `[leaf, CA]`, the aliases and the password are the old store's.
+fn rebuild(edit: &HttpStoreEdit, src: &Sources<'_>) -> Result<Rebuilt, ExecErrorKind> {
+    let r = src
+        .renewal
+        .ok_or(ExecErrorKind::MissingInput("HTTP store to renew"))?;
+    let old = &r.store;
+    let ca = match &edit.ca {
+        CaChange::Keep => old.ca.clone(),
+        CaChange::Reissue(spec) => {
+            esac_pki::reissue_ca(spec, &old.ca).map_err(ExecErrorKind::Generate)?
+        }
+        CaChange::Import { der, .. } => {
+            CertifiedKey::from_der(old.ca.key().pkcs8_der().clone(), der)
+                .map_err(ExecErrorKind::Generate)?
+        }
+    };
+    let (leaf, sans) = match &edit.leaf {
+        None => (old.leaf.clone(), None),
+        Some(spec) => {
+            let key = match spec.key {
+                RenewKey::New(kt) => fresh_key(src.keys, kt, &[&old.ca, &old.leaf])?,
+                RenewKey::Reuse => old.leaf.key().clone(),
+            };
+            let leaf = esac_pki::renew_leaf(spec, &ca, &key).map_err(ExecErrorKind::Generate)?;
+            (leaf, Some(spec.sans.clone()))
+        }
+    };
+    let millis = edit
+        .now
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| i64::try_from(d.as_millis()).unwrap_or(0))
+        .unwrap_or(0);
+    let p12 = esac_pki::http_p12_as(
+        &old.ca_alias,
+        &ca,
+        &old.leaf_alias,
+        &leaf,
+        &r.password,
+        millis,
+    )
+    .map_err(ExecErrorKind::Generate)?;
+    Ok(Rebuilt {
+        ca_alias: old.ca_alias.clone(),
+        ca,
+        leaf_alias: old.leaf_alias.clone(),
+        leaf,
+        sans,
+        password: r.password.clone(),
+        p12,
+    })
+}
+
+/// A new key of type `kt` that is none of `taken`'s keys. A real key source never repeats a
+/// key; a test pool hands its keys out in turn, and the new HTTP key must not be the CA's.
+fn fresh_key(
+    keys: &dyn KeySource,
+    kt: esac_certspec::KeyType,
+    taken: &[&CertifiedKey],
+) -> Result<esac_pki::PrivateKey, ExecErrorKind> {
+    for _ in 0..16 {
+        let key = keys.generate(kt).map_err(ExecErrorKind::Generate)?;
+        let reused = taken
+            .iter()
+            .any(|t| t.key().pkcs8_der().expose() == key.pkcs8_der().expose());
+        if !reused {
+            return Ok(key);
+        }
+    }
+    Err(ExecErrorKind::Generate(esac_pki::Error::KeyGeneration {
+        key_type: kt,
+        reason: "the key source keeps returning a key already in use".into(),
+    }))
+}
+
+/// Whether a written `content` is read back and checked before it is committed.
+pub(crate) fn verified(content: &Content) -> bool {
+    matches!(content, Content::RebuiltHttpP12 | Content::RebuiltHttpCaPem)
+}
+
+/// Checks what was written for `content`, read back from the file: a rebuilt `http.p12` opens
+/// with its password and holds exactly the planned aliases, certificates and chain, each key
+/// matching its certificate and the node's certificate issued by the CA; a CA PEM is the CA.
+pub(crate) fn verify_written(
+    content: &Content,
+    produced: &Produced,
+    back: &[u8],
+) -> Result<(), ExecErrorKind> {
+    let fail = |why: String| Err(ExecErrorKind::Verify(why));
+    let Some(r) = &produced.http_store else {
+        return Ok(());
+    };
+    match content {
+        Content::RebuiltHttpP12 => {
+            let contents = match esac_pki::read_p12(back, &r.password) {
+                Ok(c) => c,
+                Err(e) => return fail(e.to_string()),
+            };
+            let store = match esac_pki::http_store(&contents) {
+                Ok(s) => s,
+                Err(e) => return fail(e.to_string()),
+            };
+            if store.ca_alias != r.ca_alias || store.leaf_alias != r.leaf_alias {
+                return fail("the aliases changed".into());
+            }
+            if store.ca.cert_der() != r.ca.cert_der() || store.leaf.cert_der() != r.leaf.cert_der()
+            {
+                return fail("the certificates are not the ones signed".into());
+            }
+            if store.leaf_chain != [r.leaf.cert_der().to_vec(), r.ca.cert_der().to_vec()] {
+                return fail("the node's chain is not [certificate, CA]".into());
+            }
+            if let Some(sans) = &r.sans {
+                match esac_pki::sans_of(store.leaf.cert_der()) {
+                    Ok(got) if got == *sans => {}
+                    _ => return fail("the SANs are not the planned ones".into()),
+                }
+            }
+            Ok(())
+        }
+        Content::RebuiltHttpCaPem => {
+            if back == r.ca.cert_pem().as_bytes() {
+                Ok(())
+            } else {
+                fail("the CA certificate file does not hold the CA certificate".into())
+            }
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Loads and decrypts the existing keystore (reusing its key derivation when the format stays),
@@ -205,6 +369,16 @@ pub(crate) fn bytes(
             .http_p12(&produced.http_password)
             .map_err(ExecErrorKind::Generate),
         Content::Yml(y) => Ok(y.after.clone().into_bytes()),
+        Content::RebuiltHttpP12 => produced
+            .http_store
+            .as_ref()
+            .map(|r| r.p12.clone())
+            .ok_or(ExecErrorKind::MissingInput("rebuilt HTTP store")),
+        Content::RebuiltHttpCaPem => produced
+            .http_store
+            .as_ref()
+            .map(|r| r.ca.cert_pem().into_bytes())
+            .ok_or(ExecErrorKind::MissingInput("rebuilt HTTP store")),
         Content::Keystore => {
             let Some((edit, Ok((ks, key)))) = &mut produced.keystore else {
                 return Err(ExecErrorKind::WorkerPanicked);

@@ -95,7 +95,11 @@ pub fn recover(config_dir: &Path) -> Result<Recovery, RecoveryError> {
     // The epoch is unknown until the journal is read; the journal's name does not depend on it.
     let probe = Layout::new(config_dir, 0);
     let data = match journal::read(&config, &probe) {
-        Ok(None) => return Ok(Recovery::Nothing),
+        Ok(None) => {
+            // A run killed while it wrote its journal had changed nothing else.
+            journal::remove_stray_temp(&config, &probe).map_err(io_err)?;
+            return Ok(Recovery::Nothing);
+        }
         Ok(Some(d)) => d,
         Err(e) => {
             return Err(RecoveryError::Untrusted {

@@ -54,6 +54,7 @@ pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
             keystore_password: &inputs.keystore_password,
             elastic_password: inputs.elastic_password.as_ref(),
             received: inputs.received.as_ref(),
+            renewal: inputs.renewal.as_ref(),
         },
         data_dirs: &inputs.data_dirs,
         config,
@@ -64,13 +65,19 @@ pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
         committed: false,
     };
     match run.all(&interrupts) {
-        Ok(()) => Ok(Executed {
-            http_ca_fingerprint: run
-                .produced
-                .as_ref()
-                .and_then(|p| p.material.as_ref())
-                .map(|m| m.http_ca_fingerprint()),
-        }),
+        Ok(()) => {
+            let rebuilt = run.produced.as_ref().and_then(|p| p.http_store.as_ref());
+            Ok(Executed {
+                http_ca_fingerprint: run
+                    .produced
+                    .as_ref()
+                    .and_then(|p| p.material.as_ref())
+                    .map(|m| m.http_ca_fingerprint())
+                    .or_else(|| rebuilt.map(|r| esac_pki::sha256_hex(r.ca.cert_der()))),
+                http_ca_der: rebuilt.map(|r| r.ca.cert_der().to_vec()),
+                http_leaf_der: rebuilt.map(|r| r.leaf.cert_der().to_vec()),
+            })
+        }
         Err((step, kind)) => {
             tracing::debug!(step = step.name(), "step failed; rolling back");
             let rollback = if run.committed {
@@ -209,6 +216,7 @@ impl Runner<'_> {
                 into.password_hash = made.password_hash.or(into.password_hash.take());
                 into.transport_password = made.transport_password;
                 into.http_password = made.http_password;
+                into.http_store = made.http_store.or(into.http_store.take());
                 Ok(())
             }
             Action::Backup { target, backup } => {
@@ -276,6 +284,15 @@ impl Runner<'_> {
                 Ok(())
             }
             Action::Commit(w) => self.write(id, w, true),
+            Action::Discard(paths) => {
+                for p in paths {
+                    let found = self.config.stat(p).map_err(io_at(self.abs(p)))?;
+                    if let Some(e) = found.filter(|e| e.is_file || e.is_dir) {
+                        self.record(Record::Clean(p.clone(), e.id))?;
+                    }
+                }
+                Ok(())
+            }
             Action::Cleanup(_) => {
                 recover::finish(&self.config, &self.records);
                 let journal = self.plan.layout.journal();
@@ -380,6 +397,20 @@ impl Runner<'_> {
                 id: made,
             },
         )?;
+        if existing.is_some() {
+            // A watcher that compares size and mtime (Elasticsearch's) must see the change.
+            self.config
+                .differ_from(&w.temp, &w.path)
+                .map_err(io_at(self.abs(&w.temp)))?;
+        }
+        if produce::verified(&w.content) {
+            let back = self
+                .config
+                .read(&w.temp, bytes.len() as u64)
+                .map_err(io_at(self.abs(&w.temp)))?;
+            let produced = self.produced.get_or_insert_with(Produced::default);
+            produce::verify_written(&w.content, produced, &back)?;
+        }
         match (&w.existing, commit) {
             (Existing::Absent, _) => {
                 let undo = UndoRecord::RemoveFile {

@@ -121,6 +121,31 @@ pub fn encode_any_version(
     write_envelope(version, key.has_password(), &data)
 }
 
+/// A complete keystore file around a hand-made entry list `plain` (any bytes, valid or not),
+/// encrypted with `password` under the version's real KDF: for tests of what a crafted file
+/// does to a reader that has the password (impossible counts and lengths inside the plaintext).
+pub fn seal_raw(
+    plain: &[u8],
+    password: &Secret,
+    version: FormatVersion,
+) -> Result<Vec<u8>, crate::Error> {
+    let key = DerivedKey::new_random(password, version)?;
+    let mut buf = plain.to_vec();
+    let iv = random_bytes()?;
+    key.seal(iv, &mut buf)?;
+    let data = Sealed {
+        salt: key.salt(),
+        iv: &iv,
+        ciphertext: &buf,
+    }
+    .write(key.write_version());
+    Ok(write_envelope(
+        key.write_version(),
+        key.has_password(),
+        &data,
+    ))
+}
+
 /// Starting inputs: valid files of every version with the empty and the fixed password (cheap
 /// keys, so [`fuzz_parse`] can decrypt them) and a few bare entry lists.
 pub fn seeds() -> Vec<Vec<u8>> {

@@ -115,6 +115,7 @@ pub struct OpenedKeystore {
 }
 
 /// Loads `<config_dir>/elasticsearch.keystore` and decrypts it; `None` when there is no keystore.
+/// Errors name the keystore file, except [`Error::WrongPassword`] (Elasticsearch's message).
 /// The password is read from `password` only if the file has one (Elasticsearch's
 /// `KeyStoreAwareCommand`); otherwise the empty password is used.
 pub fn open_keystore(
@@ -130,7 +131,12 @@ pub fn open_keystore(
     } else {
         Secret::default()
     };
-    let (keystore, key) = file.decrypt(&password)?;
+    // Every error names the file, except Elasticsearch's wrong-password message, kept verbatim
+    // (it is about the password, and operators and packaging tests search for it).
+    let (keystore, key) = file.decrypt(&password).map_err(|e| match e {
+        Error::WrongPassword => e,
+        e => e.in_file(&path),
+    })?;
     Ok(Some(OpenedKeystore {
         path,
         file,

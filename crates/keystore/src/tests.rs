@@ -997,3 +997,60 @@ impl KeystoreFile {
         ))
     }
 }
+
+/// Impossible lengths in a crafted file (salt length 2^31-16 or negative in the data block; an
+/// entry count of 2^31-1 and a value length of 2^31-16 in the decrypted entry list): refused
+/// without allocating what they claim, and through [`crate::open_keystore`] the error names the
+/// file. The wrong-password message stays Elasticsearch's.
+#[test]
+fn impossible_lengths_are_refused_naming_the_file() {
+    use crate::fuzzing::seal_raw;
+    use crate::open::{open_keystore, PasswordSource};
+
+    let dir = tempfile::tempdir().unwrap();
+    let path = keystore_path(dir.path());
+    let entry_list = |count: i32, value_len: i32| {
+        let mut p = count.to_be_bytes().to_vec();
+        p.extend_from_slice(&[0, 1, b'a']);
+        p.extend_from_slice(&value_len.to_be_bytes());
+        p.extend_from_slice(b"value");
+        seal_raw(&p, &Secret::default(), FormatVersion::V5).unwrap()
+    };
+    let good = entry_list(1, 5);
+    let with_salt_len = |value: i32| {
+        let mut b = good.clone();
+        b[SALT_LEN_AT..SALT_AT].copy_from_slice(&value.to_le_bytes());
+        fix_crc(&mut b);
+        b
+    };
+    std::fs::write(&path, &good).unwrap();
+    let opened = open_keystore(dir.path(), &PasswordSource::Given(Secret::default()))
+        .unwrap()
+        .unwrap();
+    assert_eq!(opened.keystore.get("a").unwrap().expose(), b"value");
+    for (what, bytes) in [
+        ("salt length 2^31-16", with_salt_len(i32::MAX - 15)),
+        ("salt length -1", with_salt_len(-1)),
+        ("salt length -16", with_salt_len(-16)),
+        ("entry count 2^31-1", entry_list(i32::MAX, 5)),
+        ("value length 2^31-16", entry_list(1, i32::MAX - 15)),
+        ("value length -1", entry_list(1, -1)),
+    ] {
+        std::fs::write(&path, &bytes).unwrap();
+        let e = open_keystore(dir.path(), &PasswordSource::Given(Secret::default())).unwrap_err();
+        assert!(e.is_corruption(), "{what}: {e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "The Elasticsearch keystore [{}] is corrupted or has been tampered with: \
+                 Keystore has been corrupted or tampered with",
+                path.display()
+            ),
+            "{what}"
+        );
+    }
+    let protected = seal_raw(&(0i32).to_be_bytes(), &secret("right"), FormatVersion::V5).unwrap();
+    std::fs::write(&path, protected).unwrap();
+    let e = open_keystore(dir.path(), &PasswordSource::Given(secret("wrong"))).unwrap_err();
+    assert_eq!(e.to_string(), "Provided keystore password was incorrect");
+}

@@ -86,6 +86,11 @@ fn extension(oid: &[u64], critical: bool, value: Vec<u8>) -> CustomExtension {
     ext
 }
 
+/// The subjectAltName extension value of `entries` (renewal).
+pub(crate) fn san_value(entries: &[SanEntry]) -> Result<Vec<u8>> {
+    san(entries)
+}
+
 /// The OID 2.5.4.3 (id-at-commonName), DER-encoded content.
 pub(crate) const CN_OID_CONTENT: &[u8] = &[0x55, 0x04, 0x03];
 

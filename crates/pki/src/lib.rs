@@ -29,6 +29,7 @@ mod name;
 mod p12;
 mod password;
 pub mod pem;
+mod renew;
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -46,6 +47,10 @@ pub use p12::{
 pub use password::{
     bcrypt_hash, generate_elastic_password, new_store_password, store_password_from_bytes,
     ELASTIC_PASSWORD_ALPHABET, ELASTIC_PASSWORD_LENGTH,
+};
+pub use renew::{
+    existing_cert, http_p12_as, http_store, reissue_ca, renew_leaf, same_ca_key, sans_of,
+    signed_by, HttpStore, ShapeError,
 };
 
 /// The generated (or received) TLS material of one node.

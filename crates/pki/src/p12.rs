@@ -90,9 +90,28 @@ pub(crate) fn http_p12(
     password: &Secret,
     epoch_millis: i64,
 ) -> Result<Vec<u8>> {
+    http_p12_with_aliases(
+        HTTP_CA_ALIAS,
+        http_ca,
+        HTTP_ALIAS,
+        http,
+        password,
+        epoch_millis,
+    )
+}
+
+/// [`http_p12`] under the given aliases (a renewal keeps the store's own).
+pub(crate) fn http_p12_with_aliases(
+    ca_alias: &str,
+    http_ca: &CertifiedKey,
+    leaf_alias: &str,
+    http: &CertifiedKey,
+    password: &Secret,
+    epoch_millis: i64,
+) -> Result<Vec<u8>> {
     let mut store = KeyStore::new();
     store.add_entry(
-        HTTP_CA_ALIAS,
+        ca_alias,
         key_entry(
             http_ca.key(),
             &[http_ca.cert_der()],
@@ -100,7 +119,7 @@ pub(crate) fn http_p12(
         )?,
     );
     store.add_entry(
-        HTTP_ALIAS,
+        leaf_alias,
         key_entry(
             http.key(),
             &[http.cert_der(), http_ca.cert_der()],

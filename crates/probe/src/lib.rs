@@ -8,6 +8,8 @@
 
 #![forbid(unsafe_code)]
 
+pub mod formation;
+
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};

@@ -23,6 +23,20 @@ pub enum SettingsError {
         /// The parser's explanation.
         detail: String,
     },
+    /// More aliases of collections than SnakeYAML allows (an alias expansion bomb).
+    TooManyAliases {
+        /// The file.
+        file: String,
+        /// The limit.
+        max: usize,
+    },
+    /// The document expands (through aliases) to more values than its size allows.
+    TooManyValues {
+        /// The file.
+        file: String,
+        /// The limit.
+        max: usize,
+    },
     /// The top level of the file is not a mapping.
     NotAMapping {
         /// The file.
@@ -93,6 +107,18 @@ impl fmt::Display for SettingsError {
             Self::InvalidYaml { file, line, detail } => {
                 write!(f, "the configuration file [{file}] is not valid YAML{}: {detail}", at_line(line))
             }
+            Self::TooManyAliases { file, max } => write!(
+                f,
+                "the configuration file [{file}] uses more than {max} aliases of lists or mappings \
+                 (`*name` of an `&name` collection), which expands without bound; refused as \
+                 SnakeYAML refuses it (\"Number of aliases for non-scalar nodes exceeds the \
+                 specified max={max}\")"
+            ),
+            Self::TooManyValues { file, max } => write!(
+                f,
+                "the configuration file [{file}] expands through aliases to more than {max} \
+                 values; refused"
+            ),
             Self::NotAMapping { file } => {
                 write!(f, "the configuration file [{file}] must hold a mapping of settings at its top level")
             }

@@ -5,13 +5,29 @@ use std::collections::BTreeMap;
 
 use serde_yaml_ng::Value as Yaml;
 
-use crate::{SettingsError, Value};
+use crate::{bounded, SettingsError, Value};
 
 pub(crate) fn parse_and_flatten(
     text: &str,
     file: &str,
 ) -> Result<BTreeMap<String, Value>, SettingsError> {
-    let doc: Yaml = serde_yaml_ng::from_str(text).map_err(|e| {
+    let aliases = bounded::collection_aliases(text, bounded::MAX_COLLECTION_ALIASES);
+    if aliases > bounded::MAX_COLLECTION_ALIASES {
+        return Err(SettingsError::TooManyAliases {
+            file: file.to_owned(),
+            max: bounded::MAX_COLLECTION_ALIASES,
+        });
+    }
+    let doc: Yaml = bounded::parse(text).map_err(|refused| {
+        let e = match refused {
+            bounded::Refused::Yaml(e) => e,
+            bounded::Refused::TooManyValues(max) => {
+                return SettingsError::TooManyValues {
+                    file: file.to_owned(),
+                    max,
+                }
+            }
+        };
         let detail = e.to_string();
         if let Some(key) = duplicate_key_in_message(&detail) {
             // The parser points at the start of the mapping; find the repeated line instead.

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+mod bounded;
 mod error;
 mod flatten;
 mod overrides;
@@ -15,6 +16,7 @@ mod placeholders;
 
 use std::collections::BTreeMap;
 
+pub use bounded::{EXTRA_VALUES, MAX_COLLECTION_ALIASES};
 pub use error::SettingsError;
 pub use overrides::parse_overrides;
 
