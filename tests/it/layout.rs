@@ -198,6 +198,27 @@ fn one_master_gets_elasticsearch_s_own_text_and_data_nodes_no_bootstrap() {
 }
 
 #[test]
+fn finalize_removes_the_bootstrap_a_bundle_master_got() {
+    let w = Work::new(THREE);
+    assert_eq!(
+        w.layout(&[&FAST[..], &["--out", "bundle"]].concat()).code,
+        0
+    );
+    let seeds = ["10.0.0.1:9300", "10.0.0.2:9300", "es03.example:9300"];
+    let (home, run) = w.apply("bundle", "es02", &[]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // The cluster formed (asserted: no Elasticsearch here); the [M'] lines go, and the block is
+    // then exactly a node's without bootstrap.
+    let run = home.run_env(
+        &["finalize", "--assume-formed"],
+        &[("HOSTNAME", "es02"), ("ESAC_TEST_NOW", &w.now)],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let yml = std::fs::read_to_string(home.yml()).unwrap();
+    assert_eq!(yml, expected_yml(&w, "es02", &seeds, &[]));
+}
+
+#[test]
 fn init_bundle_refuses_and_changes_nothing() {
     let w = Work::new(THREE);
     assert_eq!(
