@@ -8,9 +8,20 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use esac_app::env;
 use esac_certspec::KeyType;
 
+/// What `--version` prints after the name: the version, the commit it was built from and the
+/// crypto backend (`build.rs`).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("ESAC_GIT_COMMIT"),
+    ", crypto: ",
+    env!("ESAC_CRYPTO_BACKEND"),
+    ")"
+);
+
 /// Elasticsearch first-start security auto-configuration, outside the JVM.
 #[derive(Debug, Parser)]
-#[command(name = "es-autoconf", version, about, propagate_version = true)]
+#[command(name = "es-autoconf", version = VERSION, about, propagate_version = true)]
 pub struct Cli {
     #[command(flatten)]
     pub global: GlobalArgs,

@@ -39,19 +39,37 @@ fn main() -> ExitCode {
 }
 
 /// Logs go to standard error: warnings by default, each executor step with `-v`, errors only with
-/// `-s`. Nothing logged is secret: steps, paths and exit codes only.
+/// `-s`; `RUST_LOG`, when set and not empty, chooses instead (tracing's `target=level` directives,
+/// e.g. `debug` or `warn,esac_exec=debug`). Nothing logged is secret: steps, paths and exit codes
+/// only.
 fn init_logging(global: &cli::GlobalArgs) {
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+
     let level = if global.verbose {
-        tracing::Level::DEBUG
+        LevelFilter::DEBUG
     } else if global.silent {
-        tracing::Level::ERROR
+        LevelFilter::ERROR
     } else {
-        tracing::Level::WARN
+        LevelFilter::WARN
     };
-    let _ = tracing_subscriber::fmt()
+    let from_flags = Targets::new().with_default(level);
+    let (filter, ignored) = match esac_app::env::lookup(esac_app::env::RUST_LOG) {
+        Some(v) if !v.trim().is_empty() => match v.parse::<Targets>() {
+            Ok(t) => (t, None),
+            Err(e) => (from_flags, Some(format!("{v:?}: {e}"))),
+        },
+        _ => (from_flags, None),
+    };
+    let layer = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_max_level(level)
         .without_time()
         .with_target(false)
-        .try_init();
+        .with_filter(filter);
+    let _ = tracing_subscriber::registry().with(layer).try_init();
+    if let Some(why) = ignored {
+        tracing::warn!("ignoring RUST_LOG {why}");
+    }
 }

@@ -1,12 +1,13 @@
 //! The one printer of every command (uv's `Printer`): it knows the output format, quiet or
 //! verbose, and whether standard output is a terminal. Data goes to stdout, everything else to
 //! stderr; under `--format json` stdout holds exactly one JSON document, also for failures.
-//! [`Printer::secret`] is the only way a secret reaches the terminal.
+//! [`Printer::secret`] is the only way a secret reaches the terminal. Styling (bold) is used only
+//! on a terminal, and not when `NO_COLOR` is set (not empty) or `TERM` is `dumb`.
 
 use std::cell::RefCell;
 use std::io::{self, BufRead, IsTerminal, Write};
 
-use esac_app::{Console, Failure};
+use esac_app::{env, Console, Failure};
 use esac_secret::Secret;
 use serde::Serialize;
 
@@ -32,6 +33,7 @@ pub struct Printer {
     pub verbosity: Verbosity,
     stdout_tty: bool,
     stdin_tty: bool,
+    styled: bool,
     stderr_tty: bool,
     progress_shown: std::cell::Cell<usize>,
     notes: RefCell<Vec<String>>,
@@ -40,6 +42,9 @@ pub struct Printer {
 impl Printer {
     /// From the global options and the real terminal.
     pub fn new(global: &GlobalArgs) -> Self {
+        let stdout_tty = io::stdout().is_terminal();
+        let no_color = env::lookup(env::NO_COLOR).is_some_and(|v| !v.is_empty());
+        let dumb = env::lookup(env::TERM).is_some_and(|v| v == "dumb");
         Self {
             format: global.format,
             verbosity: if global.silent {
@@ -49,8 +54,9 @@ impl Printer {
             } else {
                 Verbosity::Normal
             },
-            stdout_tty: io::stdout().is_terminal(),
+            stdout_tty,
             stdin_tty: io::stdin().is_terminal(),
+            styled: stdout_tty && !no_color && !dumb,
             stderr_tty: io::stderr().is_terminal(),
             progress_shown: std::cell::Cell::new(0),
             notes: RefCell::new(Vec::new()),
@@ -60,6 +66,16 @@ impl Printer {
     /// `-s` was given.
     pub fn silent(&self) -> bool {
         self.verbosity == Verbosity::Silent
+    }
+
+    /// The escape sequences that start and end bold text on standard output, or empty strings
+    /// where styling is off.
+    pub fn bold(&self) -> (&'static str, &'static str) {
+        if self.styled {
+            ("\x1b[1m", "\x1b[22m")
+        } else {
+            ("", "")
+        }
     }
 
     /// The notes collected so far.

@@ -202,11 +202,12 @@ fn exit_of(outcome: &InitOutcome) -> u8 {
 /// Elasticsearch's first-start banner; only called when standard output is a terminal.
 fn banner(printer: &Printer, password: &Secret, fingerprint: &str, ca: &Path) {
     let rule = "━".repeat(78);
+    let (bold, unbold) = printer.bold();
     let before = format!(
-        "\n{rule}\n✅ Elasticsearch security features have been automatically configured!\n✅ Authentication is enabled and cluster connections are encrypted.\n\nℹ️  Password for the elastic user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  \x1b[1m"
+        "\n{rule}\n✅ Elasticsearch security features have been automatically configured!\n✅ Authentication is enabled and cluster connections are encrypted.\n\nℹ️  Password for the elastic user (reset with `bin/elasticsearch-reset-password -u elastic`):\n  {bold}"
     );
     let after = format!(
-        "\x1b[22m\n\nℹ️  HTTP CA certificate SHA-256 fingerprint:\n  {fingerprint}\n\nℹ️  HTTP CA certificate: {ca}\nℹ️  Once the node runs, try:\n  curl --cacert {ca} -u elastic https://localhost:9200\n\nℹ️  Configure Kibana to use this cluster, once the node runs:\n• Create an enrollment token: bin/elasticsearch-create-enrollment-token -s kibana\n• Paste it into Kibana in your browser (valid for 30 minutes).\n{rule}\n\n",
+        "{unbold}\n\nℹ️  HTTP CA certificate SHA-256 fingerprint:\n  {fingerprint}\n\nℹ️  HTTP CA certificate: {ca}\nℹ️  Once the node runs, try:\n  curl --cacert {ca} -u elastic https://localhost:9200\n\nℹ️  Configure Kibana to use this cluster, once the node runs:\n• Create an enrollment token: bin/elasticsearch-create-enrollment-token -s kibana\n• Paste it into Kibana in your browser (valid for 30 minutes).\n{rule}\n\n",
         ca = ca.display()
     );
     printer.secret(&[before.as_bytes(), password.expose(), after.as_bytes()]);

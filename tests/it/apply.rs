@@ -749,3 +749,27 @@ fn verbose_logs_every_step_and_no_secret() {
     );
     assert!(!run.stderr.contains(&http_pw) && !run.stdout.contains(&http_pw));
 }
+
+#[test]
+fn rust_log_chooses_what_is_logged_instead_of_the_flags() {
+    let steps = |run: &Run| run.stderr.contains("step=\"staging_dir\"");
+    // Without -v, RUST_LOG alone turns the executor's step lines on.
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let run = home.init_env(&[], &[("RUST_LOG", "warn,esac_exec=debug")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(steps(&run), "{run:?}");
+    // With -v, a RUST_LOG that leaves the executor at warn wins: no step lines.
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let run = home.init_env(&["-v"], &[("RUST_LOG", "esac_app=debug,warn")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(!steps(&run), "{run:?}");
+    // An invalid RUST_LOG is ignored, with a warning, and -v applies.
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let run = home.init_env(&["-v"], &[("RUST_LOG", "esac_exec=loud")]);
+    assert_eq!(run.code, 0, "{run:?}");
+    assert!(
+        run.stderr.contains("ignoring RUST_LOG \"esac_exec=loud\""),
+        "{run:?}"
+    );
+    assert!(steps(&run), "{run:?}");
+}

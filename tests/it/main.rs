@@ -15,14 +15,15 @@
 //! - `finalize`: the bootstrap setting, the password hash and leftovers removed from formed
 //!   nodes, byte for byte, and the refusals;
 //! - `layout`: `layout` from certutil's `instances.yml` and `init --bundle` in several homes
-//!   (with `interop`, JDK mutual TLS between them and JDK HTTPS name checks).
+//!   (with `interop`, JDK mutual TLS between them and JDK HTTPS name checks);
+//! - `docker`: `examples/docker/docker-entrypoint.sh` with a stand-in `bin/elasticsearch`.
 //!
 //! With the `interop` feature (`cargo xtask test` turns it on) the outside tools join in, and a
 //! missing one fails the test: `jdk_openssl` (keytool and openssl read what `init` writes),
 //! `finalize_interop` (formation evidence written by Lucene itself), `renew_interop` (a model of Elasticsearch's reload rule serves the renewed store; openssl and
 //! the JDK accept old and new leaves under a re-issued CA), `tty`
-//! (`init` under util-linux `script`), and the JDK, openssl and Python `bcrypt` checks inside
-//! `apply` and `enroll_cli`.
+//! (`init` under util-linux `script`), `ansible` (`examples/ansible/` run by ansible-core), and the
+//! JDK, openssl and Python `bcrypt` checks inside `apply` and `enroll_cli`.
 
 use esac_testkit::Bin;
 
@@ -33,6 +34,7 @@ const ES_AUTOCONF: Bin = Bin::new(env!("CARGO_BIN_EXE_es-autoconf"));
 mod apply;
 mod common;
 mod decision;
+mod docker;
 mod enroll_cli;
 mod finalize;
 mod hostile;
@@ -43,6 +45,8 @@ mod renew;
 mod secrets;
 mod version;
 
+#[cfg(feature = "interop")]
+mod ansible;
 #[cfg(feature = "interop")]
 mod finalize_interop;
 #[cfg(feature = "interop")]

@@ -1,6 +1,7 @@
 //! `init` under a pseudo-terminal (util-linux `script`): the banner shows the `elastic` password
 //! once, and the keystore holds its bcrypt hash; with standard output piped, no password at all;
-//! `layout` counts its keys on the terminal.
+//! `NO_COLOR` and `TERM=dumb` take the escape sequences away, and nothing else; `layout` counts
+//! its keys on the terminal.
 //! Feature `interop`: a missing `script` or Python `bcrypt` fails the test.
 
 use std::process::{Command, Stdio};
@@ -19,6 +20,10 @@ fn sh_quote(s: &str) -> String {
 
 /// Runs `es-autoconf init ... --es-home HOME` (then `tail`, e.g. `| cat`) inside a pty.
 fn init_in_pty(home: &Home, tail: &str) -> Run {
+    init_in_pty_env(home, tail, &[])
+}
+
+fn init_in_pty_env(home: &Home, tail: &str, env: &[(&str, &str)]) -> Run {
     let cmd = format!(
         "{} init --key-type ecdsa-p256 --es-home {} {tail}",
         sh_quote(ES_AUTOCONF.path().to_str().unwrap()),
@@ -27,6 +32,7 @@ fn init_in_pty(home: &Home, tail: &str) -> Run {
     let out = Bin::clean_env(&mut Command::new(require_tool("script")))
         .args(["-qec", &cmd, "/dev/null"])
         .env("ESAC_TEST_KEY_POOL", key_pool_dir())
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .output()
         .expect("script (util-linux) is missing: run `cargo xtask deps`");
@@ -116,6 +122,71 @@ fn stdout_piped_from_a_terminal_gets_no_password() {
         !list.iter().any(|n| n == "autoconfiguration.password_hash"),
         "{list:?}"
     );
+}
+
+/// The banner with `env` (`\r\n` made `\n`), the content of its password line, and the home.
+fn banner_with(env: &[(&str, &str)]) -> (String, String, Home) {
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let run = init_in_pty_env(&home, "", env);
+    assert_eq!(run.code, 0, "{run:?}");
+    let out = run.stdout.replace("\r\n", "\n");
+    let pw_line = out
+        .lines()
+        .skip_while(|l| !l.contains("Password for the elastic user"))
+        .nth(1)
+        .unwrap_or_else(|| panic!("no password line: {out}"))
+        .trim()
+        .to_owned();
+    (out, pw_line, home)
+}
+
+/// The banner without what differs between two runs: the home, the password, the fingerprint.
+fn shape(out: &str, home: &Home, pw: &str) -> Vec<String> {
+    out.replace(home.path().to_str().unwrap(), "<home>")
+        .replace(pw, "<password>")
+        .lines()
+        .map(|l| {
+            let t = l.trim();
+            if t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit()) {
+                "<fingerprint>".to_owned()
+            } else {
+                l.to_owned()
+            }
+        })
+        .collect()
+}
+
+#[test]
+fn no_color_and_a_dumb_terminal_get_the_banner_without_escapes() {
+    let (styled, styled_line, styled_home) = banner_with(&[]);
+    let styled_pw = styled_line
+        .strip_prefix("\x1b[1m")
+        .and_then(|l| l.strip_suffix("\x1b[22m"))
+        .unwrap_or_else(|| panic!("not bold: {styled_line:?}"));
+    let styled_shape = shape(&styled, &styled_home, styled_pw);
+    for env in [
+        &[("NO_COLOR", "1")][..],
+        &[("TERM", "dumb")][..],
+        &[("NO_COLOR", "1"), ("TERM", "xterm-256color")][..],
+    ] {
+        let (out, pw, home) = banner_with(env);
+        assert!(!out.contains('\x1b'), "{env:?}: {out:?}");
+        assert_eq!(pw.len(), 20, "{env:?}: {pw:?}");
+        let hash = keystore_show(&home.config(), "autoconfiguration.password_hash", &[]);
+        assert!(
+            python_bcrypt_verify(&pw, &hash),
+            "{env:?}: the shown password verifies"
+        );
+        // Only the escapes differ: the same lines, in the same order.
+        let expected: Vec<String> = styled_shape
+            .iter()
+            .map(|l| l.replace("\x1b[1m", "").replace("\x1b[22m", ""))
+            .collect();
+        assert_eq!(shape(&out, &home, &pw), expected, "{env:?}");
+    }
+    // An empty NO_COLOR is no NO_COLOR (no-color.org).
+    let (_, line, _) = banner_with(&[("NO_COLOR", "")]);
+    assert!(line.starts_with("\x1b[1m"), "{line:?}");
 }
 
 #[test]

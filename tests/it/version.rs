@@ -1,10 +1,41 @@
-//! Version awareness: an Elasticsearch found as `<home>/lib/elasticsearch-X.Y.Z.jar` decides the
-//! keystore format (5 before 8.14, 6 from 8.14), and the dry run says what was detected.
+//! Versions: `--version` names ours, its commit and the crypto backend; an Elasticsearch found as
+//! `<home>/lib/elasticsearch-X.Y.Z.jar` decides the keystore format (5 before 8.14, 6 from 8.14),
+//! and the dry run says what was detected.
 
-use esac_testkit::Home;
+use esac_testkit::{Home, Run};
 
 use crate::common::STOCK_YML;
 use crate::ES_AUTOCONF;
+
+/// `es-autoconf 0.1.0 (commit <12 hex digits of HEAD>, crypto: aws-lc-rs <the locked version>)`;
+/// `unknown` instead of the commit when the source is not a git checkout.
+#[test]
+fn version_names_the_commit_and_the_crypto_backend() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let head = std::process::Command::new("git")
+        .args(["rev-parse", "--short=12", "HEAD"])
+        .current_dir(root)
+        .output()
+        .ok()
+        .filter(|o| o.status.success() && root.join(".git").exists())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
+        .unwrap_or_else(|| "unknown".into());
+    let lock = std::fs::read_to_string(root.join("Cargo.lock")).unwrap();
+    let aws = lock
+        .split("name = \"aws-lc-rs\"\nversion = \"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .expect("aws-lc-rs in Cargo.lock");
+    let expected = format!(
+        "es-autoconf {} (commit {head}, crypto: aws-lc-rs {aws})\n",
+        env!("CARGO_PKG_VERSION")
+    );
+    for flag in ["--version", "-V"] {
+        let run = Run::from(ES_AUTOCONF.command().arg(flag).output().unwrap());
+        assert_eq!(run.code, 0, "{run:?}");
+        assert_eq!(run.stdout, expected);
+    }
+}
 
 fn with_jar(version: &str) -> Home {
     let home = ES_AUTOCONF.home(STOCK_YML);

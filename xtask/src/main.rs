@@ -2,13 +2,18 @@
 //!
 //! - `demo`: lay out a fresh Elasticsearch-style home under `target/demo/` and run es-autoconf on it.
 //! - `deps`: install what the test suite needs (a JDK, openssl, Python `cryptography` and `bcrypt`,
-//!   setpriv) when missing; apt-get and pip only.
+//!   ansible-core, setpriv) when missing; apt-get and pip only.
 //! - `test`: `deps`, then `cargo test --workspace` with every package's `interop` feature on (the
-//!   tests that need those tools; a plain `cargo test` leaves them out).
+//!   tests that need those tools; a plain `cargo test` leaves them out), then `packaging-test`.
 //! - `fuzz [--seconds N] [--smoke]`: run every cargo-fuzz target for N seconds (needs a nightly
 //!   toolchain); `--smoke` builds without AddressSanitizer, as CI does.
-//! - `ci`: what `.ci/run` runs: fmt check, clippy (without and with the `interop` features), test,
-//!   fuzz smoke.
+//! - `dist`: the release binary, a `.deb` and a tarball in `target/dist/` (see `dist.rs`).
+//! - `licenses`: the license and ban check of the dependency tree (offline; also a tidy test).
+//! - `packaging-test`: installs the `.deb` with dpkg beside an Elasticsearch stand-in whose
+//!   post-install hook runs es-autoconf, and checks the result (root and dpkg only; see
+//!   `packaging.rs`).
+//! - `ci`: what `.ci/run` runs: fmt check, clippy (without and with the `interop` features), test
+//!   (with the packaging test), fuzz smoke.
 //! - `bench [--runs N] [--quick] [--layout-runs N] [--only A,B]`: init against its floors and
 //!   the JVM/openssl references, layout of 50 nodes against its key-generation floor
 //!   (`docs/performance.md`).
@@ -16,6 +21,9 @@
 //! Only `std`: this crate must build in seconds.
 
 mod bench;
+mod dist;
+mod licenses;
+mod packaging;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -27,7 +35,7 @@ type Result<T = ()> = std::result::Result<T, String>;
 
 /// The `interop` feature of every package that has one: its tests need the outside tools `deps`
 /// installs, and fail when one is missing. `test` and `ci` turn them all on; tidy checks this list
-/// against the manifests. Not `--all-features`: esac-pki's `compare-rsa-crate` stays off.
+/// against the manifests.
 const INTEROP_FEATURES: &[&str] = &[
     "es-autoconf/interop",
     "esac-keystore/interop",
@@ -41,12 +49,19 @@ fn main() -> ExitCode {
     let result = match task {
         "demo" => demo(),
         "deps" => deps(),
-        "test" => deps().and_then(|()| test()),
+        "test" => deps()
+            .and_then(|()| test())
+            .and_then(|()| packaging::packaging_test()),
+        "dist" => dist::dist().map(|a| {
+            println!("{}\n{}", a.deb.display(), a.tarball.display());
+        }),
+        "licenses" => licenses::run(&root()),
+        "packaging-test" => packaging::packaging_test(),
         "fuzz" => fuzz(seconds(rest, 60), rest.iter().any(|a| a == "--smoke")),
         "ci" => ci(),
         "bench" => bench::bench(rest),
         _ => {
-            eprintln!("usage: cargo xtask <demo|deps|test|fuzz [--seconds N] [--smoke]|ci|bench [--runs N] [--quick] [--layout-runs N] [--only A,B]>");
+            eprintln!("usage: cargo xtask <demo|deps|test|dist|licenses|packaging-test|fuzz [--seconds N] [--smoke]|ci|bench [--runs N] [--quick] [--layout-runs N] [--only A,B]>");
             return ExitCode::from(2);
         }
     };
@@ -72,6 +87,13 @@ fn root() -> PathBuf {
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_default()
+}
+
+/// `CARGO_TARGET_DIR`, else `target/` in the workspace.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root().join("target"))
 }
 
 fn cargo_bin() -> String {
@@ -144,13 +166,7 @@ fn deps() -> Result {
     if !have("python3", "--version") {
         apt.extend(["python3", "python3-pip"]);
     }
-    if !apt.is_empty() {
-        run(Command::new("apt-get").arg("update").arg("-q"))?;
-        run(Command::new("apt-get")
-            .args(["install", "-y", "-q", "--no-install-recommends"])
-            .args(&apt)
-            .env("DEBIAN_FRONTEND", "noninteractive"))?;
-    }
+    apt_install(&apt)?;
     let mut pip: Vec<&str> = Vec::new();
     if !python_has("cryptography") {
         pip.push("cryptography");
@@ -158,12 +174,35 @@ fn deps() -> Result {
     if !python_has("bcrypt") {
         pip.push("bcrypt");
     }
+    // examples/ansible/, run by tests/it/ansible.rs.
+    if !have("ansible-playbook", "--version") {
+        pip.push("ansible-core");
+    }
     if !pip.is_empty() {
         run(Command::new("python3")
             .args(["-m", "pip", "install", "-q"])
             .args(&pip))?;
     }
+    // A pyenv Python puts new commands on PATH through its shims, made by `pyenv rehash`.
+    if !have("ansible-playbook", "--version") && have("pyenv", "--version") {
+        run(Command::new("pyenv").arg("rehash"))?;
+    }
     Ok(())
+}
+
+/// `apt-get install` of `packages` (after one `apt-get update`), when there are any.
+fn apt_install(packages: &[&str]) -> Result {
+    if packages.is_empty() {
+        return Ok(());
+    }
+    run(Command::new("apt-get")
+        .arg("update")
+        .arg("-q")
+        .env("DEBIAN_FRONTEND", "noninteractive"))?;
+    run(Command::new("apt-get")
+        .args(["install", "-y", "-q", "--no-install-recommends"])
+        .args(packages)
+        .env("DEBIAN_FRONTEND", "noninteractive"))
 }
 
 const STOCK_YML: &str = include_str!("../../tests/data/elasticsearch.yml");
@@ -172,10 +211,7 @@ const STOCK_YML: &str = include_str!("../../tests/data/elasticsearch.yml");
 fn demo() -> Result {
     cargo(&["build", "--quiet", "--bin", "es-autoconf"])?;
     let root = root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let bin = target.join("debug/es-autoconf");
+    let bin = target_dir().join("debug/es-autoconf");
     let home = root.join("target/demo/es-home");
     if home.exists() {
         std::fs::remove_dir_all(&home)
@@ -299,6 +335,7 @@ fn ci() -> Result {
     cargo(&[&clippy[..], &["--features", features.as_str()], &deny].concat())?;
     deps()?;
     test()?;
+    packaging::packaging_test()?;
     match fuzz(10, true) {
         Ok(()) => Ok(()),
         Err(e) if e.contains("nightly") => {

@@ -1,6 +1,8 @@
 //! Tidy checks, run by `cargo test` (as rust-analyzer's `tidy.rs`): every module says what it is
-//! for, every crate is described in `docs/ARCHITECTURE.md`, no test is switched off, and every
-//! interop test is run by `cargo xtask test`.
+//! for, every crate is described in `docs/ARCHITECTURE.md`, no test is switched off, every
+//! interop test is run by `cargo xtask test`, the dependencies' licenses are allowed and no banned
+//! crate is locked or built, and the post-install hook docs/packaging.md shows is the one the
+//! packaging test installs.
 
 use std::path::{Path, PathBuf};
 
@@ -232,4 +234,26 @@ fn the_pure_crates_do_not_pull_a_crypto_backend() {
             "{krate} depends on a crypto backend:\n{tree}"
         );
     }
+}
+
+#[test]
+fn dependency_licenses_are_allowed_and_no_banned_crate_is_locked_or_built() {
+    let problems = super::licenses::check(&super::root()).unwrap();
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// docs/packaging.md's hook is, byte for byte, the stand-in package's `postinst` that `cargo xtask
+/// packaging-test` installs with dpkg.
+#[test]
+fn the_documented_post_install_hook_is_the_tested_one() {
+    let root = super::root();
+    let doc = std::fs::read_to_string(root.join("docs/packaging.md")).unwrap();
+    let hook = std::fs::read_to_string(root.join("tests/packaging/elasticsearch/DEBIAN/postinst"))
+        .unwrap();
+    let shown = doc
+        .split("```sh\n")
+        .nth(1)
+        .and_then(|s| s.split("```").next())
+        .expect("docs/packaging.md shows the hook in a ```sh block");
+    assert_eq!(shown, hook);
 }

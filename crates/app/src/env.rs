@@ -11,6 +11,13 @@ pub const ES_KEYSTORE_PASSPHRASE_FILE: &str = esac_keystore::open::PASSPHRASE_FI
 pub const ENROLLMENT_TOKEN: &str = "ENROLLMENT_TOKEN";
 /// The hostname, as the launcher exports it: the default `node.name` and a SAN.
 pub const HOSTNAME: &str = "HOSTNAME";
+/// When set and not empty, no terminal styling (<https://no-color.org>); the binary's printer.
+pub const NO_COLOR: &str = "NO_COLOR";
+/// `dumb`: a terminal without escape sequences, so no styling; the binary's printer.
+pub const TERM: &str = "TERM";
+/// Which log events go to standard error, as tracing's `target=level` directives; the binary's
+/// logging.
+pub const RUST_LOG: &str = "RUST_LOG";
 /// Debug builds only: a directory of pre-generated keys to use instead of generating them.
 pub const ESAC_TEST_KEY_POOL: &str = "ESAC_TEST_KEY_POOL";
 /// Debug builds only: the time of the run, in seconds since 1970 (certificate dates, names).

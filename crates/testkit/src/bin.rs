@@ -8,7 +8,15 @@ use std::process::{Command, Output, Stdio};
 use crate::Home;
 
 /// The variables through which a developer's shell could steer a run.
-const LEAKY_ENV: [&str; 3] = ["ES_HOME", "ES_PATH_CONF", "ES_KEYSTORE_PASSPHRASE_FILE"];
+const LEAKY_ENV: [&str; 6] = [
+    "ES_HOME",
+    "ES_PATH_CONF",
+    "ES_KEYSTORE_PASSPHRASE_FILE",
+    // What the printer and the logs look at: a developer's own settings must not change a test.
+    "RUST_LOG",
+    "NO_COLOR",
+    "TERM",
+];
 
 /// The `es-autoconf` binary, by path.
 #[derive(Clone, Copy, Debug)]
@@ -33,7 +41,8 @@ impl Bin {
         cmd
     }
 
-    /// Removes `ES_HOME`, `ES_PATH_CONF` and `ES_KEYSTORE_PASSPHRASE_FILE` and sets
+    /// Removes `ES_HOME`, `ES_PATH_CONF`, `ES_KEYSTORE_PASSPHRASE_FILE`, `RUST_LOG`, `NO_COLOR`
+    /// and `TERM`, and sets
     /// `HOSTNAME=node-1`, for `cmd` and everything it starts (e.g. `script` or `setpriv` running
     /// the binary).
     pub fn clean_env(cmd: &mut Command) -> &mut Command {

@@ -1,8 +1,10 @@
 //! RSA-4096 key generation: aws-lc-rs (through rcgen) against the pure-Rust `rsa` crate 0.9,
 //! whose keys are then signed with through aws-lc-rs (ring could sign too, but cannot generate).
 //!
-//! Run: `cargo run --release -p esac-pki --features compare-rsa-crate --example keygen_compare [N]`
-//! (default 5 keys each). Figures and the decision are in `docs/pki.md`.
+//! A crate of its own, outside the workspace, so that the `rsa` crate (RUSTSEC-2023-0071) never
+//! enters es-autoconf's `Cargo.lock`. Run from the repository root:
+//! `cargo run --release --manifest-path crates/pki/keygen-compare/Cargo.toml -- [N]` (default 5
+//! keys each). Figures and the decision are in `docs/pki.md`.
 
 use std::time::{Duration, Instant};
 
