@@ -840,4 +840,28 @@ mod jdk {
             );
         }
     }
+
+    /// certutil's DN name (`DC` twice): the certificate whose subject was replaced and signed
+    /// again is one the JDK verifies.
+    #[test]
+    fn a_dn_subject_certificate_verifies_with_the_jdk() {
+        let example = std::fs::read_to_string(super::data("certutil-example.yml")).unwrap();
+        let w = Work::new(&example);
+        assert_eq!(w.layout(&[&FAST[..], &["--out", "b"]].concat()).code, 0);
+        let (home, run) = w.apply("b", "node5", &[]);
+        assert_eq!(run.code, 0, "{run:?}");
+        let ca = w.path("b/ca/http_ca.crt");
+        let out = bundle_tls(
+            &[
+                "https",
+                &p12(&home, "http.p12"),
+                ca.to_str().unwrap(),
+                "node5.mydomain.com,localhost",
+                "node1.mydomain.com",
+            ],
+            &[keystore_show(&home.config(), HTTP_PW, &[])],
+        );
+        let shown = success("JDK HTTPS, DN subject", &out);
+        assert_eq!(shown.matches("OK name").count(), 3, "{shown}");
+    }
 }
