@@ -198,6 +198,45 @@ fn one_master_gets_elasticsearch_s_own_text_and_data_nodes_no_bootstrap() {
 }
 
 #[test]
+fn the_bundle_s_passwords_are_merged_into_an_existing_protected_keystore() {
+    use esac_testkit::fixtures::{keystore_with, write_keystore};
+    let w = Work::new(THREE);
+    assert_eq!(
+        w.layout(&[&FAST[..], &["--out", "bundle"]].concat()).code,
+        0
+    );
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    write_keystore(
+        &home.config(),
+        &keystore_with(&[("s3.client.default.secret_key", "kept")]),
+        "ks-pass",
+        esac_keystore::FormatVersion::V5,
+    );
+    let pass = home.path().join("ks-pass");
+    std::fs::write(&pass, "ks-pass\n").unwrap();
+    let env = [("ES_KEYSTORE_PASSPHRASE_FILE", pass.to_str().unwrap())];
+    let dir = w.path("bundle/es01");
+    let run = home.run_env(
+        &["init", "--bundle", dir.to_str().unwrap()],
+        &[("HOSTNAME", "es01"), ("ESAC_TEST_NOW", &w.now), env[0]],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    assert_configured(&home.config(), &env);
+    assert_eq!(
+        crate::common::keystore_show(&home.config(), "s3.client.default.secret_key", &env),
+        "kept"
+    );
+    // The node's stores open with the node's own passwords, not the bundle's.
+    let node_pw = crate::common::keystore_show(
+        &home.config(),
+        "xpack.security.http.ssl.keystore.secure_password",
+        &env,
+    );
+    let store = std::fs::read(home.config().join("certs/http.p12")).unwrap();
+    esac_pki::read_p12(&store, &esac_secret::Secret::from_str_copy(&node_pw)).unwrap();
+}
+
+#[test]
 fn finalize_removes_the_bootstrap_a_bundle_master_got() {
     let w = Work::new(THREE);
     assert_eq!(
