@@ -80,6 +80,8 @@ pub enum Command {
     /// Remove bootstrap-only settings once the cluster has formed (and, optionally, the
     /// install-time password hash and leftovers holding private keys)
     Finalize(FinalizeArgs),
+    /// Lay out a whole cluster offline from certutil's instances.yml (apply with `init --bundle`)
+    Layout(LayoutArgs),
     /// Report the health of a node's TLS, keystore and bootstrap configuration (read-only)
     Status(StatusArgs),
 }
@@ -338,6 +340,19 @@ pub struct InitArgs {
     /// standard input). Without either option, a non-empty $ENROLLMENT_TOKEN is used
     #[arg(long, value_name = "PATH")]
     pub enrollment_token_file: Option<PathBuf>,
+
+    /// Apply this node's directory of a bundle made by `layout` (DIR/<node>)
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["enrollment_token", "enrollment_token_file", "credentials_file"]
+    )]
+    pub bundle: Option<PathBuf>,
+
+    /// The bundle passphrase (first line of this file), when the bundle has one [default: a
+    /// prompt on a terminal]
+    #[arg(long, value_name = "FILE", requires = "bundle")]
+    pub bundle_passphrase_file: Option<PathBuf>,
 }
 
 /// `es-autoconf keystore ...`
@@ -356,4 +371,54 @@ pub enum KeystoreCommand {
         #[arg(long)]
         reveal: bool,
     },
+}
+
+/// Arguments of `es-autoconf layout`.
+#[derive(Debug, Args, Clone)]
+pub struct LayoutArgs {
+    /// certutil's instances.yml (`instances:` with `name`, `filename`, `ip`, `dns`, `cn`)
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: PathBuf,
+
+    /// The bundle directory to create (it must not exist)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Master-eligible nodes (names from the instances file) [default: every instance]
+    #[arg(long, value_name = "NAME,...", value_delimiter = ',')]
+    pub masters: Option<Vec<String>>,
+
+    /// A master's transport address [default: its first `ip`, else its first `dns`]
+    #[arg(long = "seed-address", value_name = "NAME=HOST[:PORT]")]
+    pub seed_addresses: Vec<String>,
+
+    /// Transport port of seed addresses given without one
+    #[arg(long, value_name = "PORT", default_value_t = esac_core::bundle::DEFAULT_TRANSPORT_PORT)]
+    pub transport_port: u16,
+
+    /// One transport key and certificate for every node (what enrollment produces) instead of
+    /// one per node
+    #[arg(long)]
+    pub shared_transport_key: bool,
+
+    /// Do not add localhost, 127.0.0.1 and ::1 to the HTTP certificates
+    #[arg(long)]
+    pub no_loopback_sans: bool,
+
+    /// Key type for the CAs and certificates
+    #[arg(long, default_value = KeyType::Rsa4096.name(), value_parser = key_type_parser())]
+    pub key_type: KeyType,
+
+    /// Protect the CA keys and the nodes' PKCS#12 passwords with the passphrase in this file
+    /// (first line)
+    #[arg(long, value_name = "FILE")]
+    pub bundle_passphrase_file: Option<PathBuf>,
+
+    /// Reuse the CAs of an earlier bundle (its `ca` directory) to add nodes to its cluster
+    #[arg(long, value_name = "DIR")]
+    pub ca_dir: Option<PathBuf>,
+
+    /// Print what would be written; write nothing
+    #[arg(long)]
+    pub dry_run: bool,
 }

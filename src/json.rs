@@ -161,6 +161,7 @@ fn channel_name(c: &PasswordChannel) -> &'static str {
         PasswordChannel::File(_) => "file",
         PasswordChannel::ClusterHasOne => "cluster_has_one",
         PasswordChannel::NotGenerated => "not_generated",
+        PasswordChannel::Bundle => "bundle",
     }
 }
 
@@ -365,7 +366,7 @@ impl PlanDoc {
 fn cert_doc(c: &esac_certspec::CertSpec) -> CertDoc {
     CertDoc {
         name: c.role.name(),
-        subject: format!("CN={}", c.subject_cn),
+        subject: c.subject_text(),
         issuer: c.issuer_dn(),
         validity_days: c.validity_days,
         not_before: Utc(c.not_before).rfc3339(),
@@ -727,6 +728,121 @@ impl FinalizeDoc {
             actions,
             summary: summary.to_vec(),
             plan: f.plan.as_ref().map(PlanDoc::of),
+            notes,
+        }
+    }
+}
+
+/// `layout`: the manifest of the written bundle (what `bundle.json` holds), or, with
+/// `--dry-run`, what would be written.
+#[derive(Debug, Serialize)]
+pub struct LayoutReport {
+    version: u32,
+    command: &'static str,
+    decision: Decision,
+    exit_code: u8,
+    dry_run: bool,
+    reason: ReasonDoc,
+    out: PathBuf,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    bundle: Option<esac_core::bundle::BundleManifest>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    plan: Option<LayoutPlanDoc>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    notes: Vec<String>,
+}
+
+#[derive(Debug, Serialize)]
+struct LayoutPlanDoc {
+    key_type: &'static str,
+    keys: usize,
+    reuse_ca_dir: Option<PathBuf>,
+    shared_transport_key: bool,
+    passphrase_protected: bool,
+    masters: Vec<String>,
+    seed_hosts: Vec<String>,
+    bootstrap: bool,
+    nodes: Vec<LayoutNodeDoc>,
+    dirs: Vec<DirDoc>,
+    files: Vec<FileDoc>,
+}
+
+#[derive(Debug, Serialize)]
+struct LayoutNodeDoc {
+    name: String,
+    filename: String,
+    node_name: String,
+    master: bool,
+    certificates: Vec<CertDoc>,
+}
+
+impl LayoutReport {
+    /// The document of a `layout` outcome.
+    pub fn of(o: &esac_app::layout::LayoutOutcome, notes: Vec<String>) -> Self {
+        use esac_app::layout::LayoutOutcome;
+        use esac_core::bundle::{Authorities, BUNDLE_DIR_MODE, BUNDLE_FILE_MODE};
+        let (plan, manifest, dry_run) = match o {
+            LayoutOutcome::Planned(p) => (p, None, true),
+            LayoutOutcome::Written { plan, manifest } => (plan, Some((**manifest).clone()), false),
+        };
+        let doc = dry_run.then(|| LayoutPlanDoc {
+            key_type: plan.key_type.name(),
+            keys: plan.key_count(),
+            reuse_ca_dir: match &plan.authorities {
+                Authorities::Generate(_) => None,
+                Authorities::Reuse(d) => Some(d.clone()),
+            },
+            shared_transport_key: plan.shared_transport_key,
+            passphrase_protected: plan.passphrase,
+            masters: plan.masters.clone(),
+            seed_hosts: plan.seed_hosts.clone(),
+            bootstrap: plan.bootstrap,
+            nodes: plan
+                .nodes
+                .iter()
+                .map(|n| LayoutNodeDoc {
+                    name: n.instance.name.clone(),
+                    filename: n.instance.filename.clone(),
+                    node_name: n.node_name().to_owned(),
+                    master: n.master,
+                    certificates: n.certificates.certs.iter().map(cert_doc).collect(),
+                })
+                .collect(),
+            dirs: std::iter::once(plan.out.clone())
+                .chain(plan.dirs().iter().map(|d| plan.out.join(d.to_string())))
+                .map(|path| DirDoc {
+                    path,
+                    mode: BUNDLE_DIR_MODE,
+                    purpose: "bundle directory",
+                })
+                .collect(),
+            files: plan
+                .files()
+                .iter()
+                .map(|f| FileDoc {
+                    path: plan.out.join(f.path.to_string()),
+                    mode: Some(BUNDLE_FILE_MODE),
+                    content: f.content.describe(),
+                })
+                .collect(),
+        });
+        LayoutReport {
+            version: 1,
+            command: "layout",
+            decision: Decision::Configure,
+            exit_code: 0,
+            dry_run,
+            reason: ReasonDoc {
+                code: Reason::Configure.as_str(),
+                message: if dry_run {
+                    "the bundle would be written".into()
+                } else {
+                    "the bundle was written".into()
+                },
+            },
+            out: plan.out.clone(),
+            bundle: manifest,
+            plan: doc,
             notes,
         }
     }

@@ -158,11 +158,14 @@ impl Printer {
         paths: Option<&esac_app::Paths>,
         exit: u8,
     ) -> u8 {
-        for a in f.attempts() {
+        let attempts = f.attempts();
+        for a in &attempts {
             self.err(a);
         }
         if self.format == Format::Json {
-            self.json(&json::Report::error(command, f, paths, self.notes(), exit));
+            let mut notes = self.notes();
+            notes.extend(attempts.into_iter().filter(|a| !a.is_empty()));
+            self.json(&json::Report::error(command, f, paths, notes, exit));
         }
         self.err(&format!("ERROR: {}", f.message()));
         if let (Verbosity::Verbose, Some(d)) = (self.verbosity, f.detail()) {

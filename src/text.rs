@@ -71,6 +71,7 @@ pub fn init_outcome(
                 }
                 PasswordChannel::Terminal => "shown once on this terminal".into(),
                 PasswordChannel::NotGenerated => "none generated (no terminal, or JSON output); set it later with bin/elasticsearch-reset-password -u elastic".into(),
+                PasswordChannel::Bundle => "none generated: a cluster laid out offline sets it once, after it has formed (bin/elasticsearch-reset-password -u elastic)".into(),
             };
             text.push_str(&format!("\nelastic password: {channel}\n"));
             printer.out(&text);
@@ -93,6 +94,9 @@ pub fn init_outcome(
                 ));
                 printer.err(&format!("HTTP CA certificate: {}", ca.display()));
                 match (joined, password) {
+                    (_, Delivered::None(PasswordChannel::Bundle)) => {
+                        bundle_summary(printer, plan)
+                    }
                     (Some(j), _) => printer.err(&format!(
                         "This node will join the cluster of {} (discovery.seed_hosts: {}).",
                         j.url,
@@ -110,6 +114,84 @@ pub fn init_outcome(
         }
     }
     exit_of(outcome)
+}
+
+/// After `init --bundle`: what the node will do, and the two steps left to the operator.
+fn bundle_summary(printer: &Printer, plan: &esac_core::Plan) {
+    let Some(b) = &plan.about.bundle else {
+        return;
+    };
+    let name = plan.about.node_name.as_deref().unwrap_or_default();
+    let role = if b.master {
+        "a master-eligible node"
+    } else {
+        "a node"
+    };
+    printer.err(&format!(
+        "This node ({name}) is {role} of a cluster laid out offline; discovery.seed_hosts: {}.",
+        b.seed_hosts.join(", ")
+    ));
+    if !b.initial_master_nodes.is_empty() {
+        printer.err(&format!(
+            "It bootstraps the cluster with cluster.initial_master_nodes: {}. Once the cluster has formed, run `es-autoconf finalize` here to remove that setting.",
+            b.initial_master_nodes.join(", ")
+        ));
+    }
+    printer.err("No elastic password was generated: once the cluster has formed, set it once on any node with bin/elasticsearch-reset-password -u elastic");
+}
+
+/// What `layout` prints once the bundle is written: every node with its role and SANs, the CA
+/// fingerprints, the discovery settings, and what to do next.
+pub fn layout_summary(
+    plan: &esac_core::bundle::BundlePlan,
+    m: &esac_core::bundle::BundleManifest,
+) -> String {
+    use std::fmt::Write as _;
+    let out = plan.out.display();
+    let mut s = String::new();
+    let _ = writeln!(
+        s,
+        "Bundle written: {out} ({} node(s), key type {})",
+        m.instances.len(),
+        m.key_type
+    );
+    let _ = writeln!(s, "HTTP CA SHA-256 fingerprint:      {}", m.http_ca.sha256);
+    let _ = writeln!(
+        s,
+        "transport CA SHA-256 fingerprint: {}",
+        m.transport_ca.sha256
+    );
+    if m.bootstrap {
+        let _ = writeln!(s, "cluster.initial_master_nodes: {}", m.masters.join(", "));
+    } else {
+        let _ = writeln!(s, "joins the cluster of masters: {}", m.masters.join(", "));
+    }
+    let _ = writeln!(s, "discovery.seed_hosts: {}\n", m.seed_hosts.join(", "));
+    for i in &m.instances {
+        let _ = writeln!(
+            s,
+            "  {:<16} master: {:<3}  {}  SANs: {}",
+            i.node_name,
+            if i.master { "yes" } else { "no" },
+            format_args!("{out}/{}", i.filename),
+            i.http_sans.join(", ")
+        );
+    }
+    let _ = writeln!(
+        s,
+        "\nOn each machine, apply its directory: es-autoconf init --bundle {out}/<node>"
+    );
+    let _ = writeln!(
+        s,
+        "Clients (Kibana, Beats, curl) trust {out}/ca/http_ca.crt."
+    );
+    if m.bootstrap {
+        let _ = writeln!(
+            s,
+            "Once the cluster has formed, run es-autoconf finalize on the masters: it removes cluster.initial_master_nodes."
+        );
+    }
+    s
 }
 
 fn exit_of(outcome: &InitOutcome) -> u8 {

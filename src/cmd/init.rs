@@ -8,10 +8,15 @@ use crate::printer::Printer;
 use crate::text;
 
 fn request(a: &InitArgs, printer: &Printer) -> Result<InitRequest, Failure> {
-    let enrollment_token = esac_app::token_input::enrollment_token(
-        a.enrollment_token.as_deref(),
-        a.enrollment_token_file.as_deref(),
-    )?;
+    // A bundle node joins no cluster by token: a stray $ENROLLMENT_TOKEN is not read.
+    let enrollment_token = if a.bundle.is_some() {
+        None
+    } else {
+        esac_app::token_input::enrollment_token(
+            a.enrollment_token.as_deref(),
+            a.enrollment_token_file.as_deref(),
+        )?
+    };
     Ok(InitRequest {
         settings: a.settings.clone(),
         dry_run: a.dry_run,
@@ -21,6 +26,8 @@ fn request(a: &InitArgs, printer: &Printer) -> Result<InitRequest, Failure> {
         group: a.group.clone(),
         enrollment_token,
         json: printer.format == Format::Json,
+        bundle: a.bundle.clone(),
+        bundle_passphrase_file: a.bundle_passphrase_file.clone(),
     })
 }
 
@@ -32,6 +39,11 @@ pub fn init(paths: &Paths, a: &InitArgs, printer: &Printer) -> Result<u8, Failur
 }
 
 pub fn reconfigure(paths: &Paths, a: &ReconfigureArgs, printer: &Printer) -> Result<u8, Failure> {
+    if a.init.bundle.is_some() {
+        return Err(Failure::Usage(
+            "--bundle applies to init, not reconfigure".into(),
+        ));
+    }
     let outcome = esac_app::init::reconfigure(paths, &request(&a.init, printer)?, a.yes, printer)?;
     Ok(text::init_outcome(
         "reconfigure",

@@ -4,6 +4,7 @@
 mod finalize;
 mod init;
 mod keystore;
+mod layout;
 mod renew;
 mod status;
 mod token;
@@ -38,6 +39,7 @@ pub fn run(cli: &Cli, printer: &Printer) -> u8 {
         Command::EnrollmentToken(a) => token::run(&paths, a, printer),
         Command::Renew(c) => renew::run(&paths, c, printer),
         Command::Finalize(a) => finalize::run(&paths, a, printer),
+        Command::Layout(a) => layout::run(a, printer),
         Command::Status(a) => status::run(&paths, a, printer),
     };
     match result {
@@ -58,6 +60,7 @@ fn command_name(c: &Command) -> &'static str {
         Command::Renew(crate::cli::RenewCommand::Http(_)) => "renew http",
         Command::Renew(crate::cli::RenewCommand::HttpCa(_)) => "renew http-ca",
         Command::Finalize(_) => "finalize",
+        Command::Layout(_) => "layout",
         Command::Status(_) => "status",
     }
 }

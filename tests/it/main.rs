@@ -14,6 +14,8 @@
 //!   and faults at every step of their plans;
 //! - `finalize`: the bootstrap setting, the password hash and leftovers removed from formed
 //!   nodes, byte for byte, and the refusals;
+//! - `layout`: `layout` from certutil's `instances.yml` and `init --bundle` in several homes
+//!   (with `interop`, JDK mutual TLS between them and JDK HTTPS name checks);
 //! - `docker`: `examples/docker/docker-entrypoint.sh` with a stand-in `bin/elasticsearch`;
 //! - `status`: `status` on nodes built on disk (expiry, keys, chains, keystore, SANs, bootstrap,
 //!   permissions, leftovers, other layouts), each finding with its severity and exit codes, and
@@ -40,6 +42,7 @@ mod enroll_cli;
 mod finalize;
 mod hostile;
 mod keystore_cli;
+mod layout;
 mod plan;
 mod renew;
 mod secrets;

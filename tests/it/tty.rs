@@ -1,6 +1,7 @@
 //! `init` under a pseudo-terminal (util-linux `script`): the banner shows the `elastic` password
 //! once, and the keystore holds its bcrypt hash; with standard output piped, no password at all;
-//! `NO_COLOR` and `TERM=dumb` take the escape sequences away, and nothing else.
+//! `NO_COLOR` and `TERM=dumb` take the escape sequences away, and nothing else; `layout` counts
+//! its keys on the terminal.
 //! Feature `interop`: a missing `script` or Python `bcrypt` fails the test.
 
 use std::process::{Command, Stdio};
@@ -186,4 +187,36 @@ fn no_color_and_a_dumb_terminal_get_the_banner_without_escapes() {
     // An empty NO_COLOR is no NO_COLOR (no-color.org).
     let (_, line, _) = banner_with(&[("NO_COLOR", "")]);
     assert!(line.starts_with("\x1b[1m"), "{line:?}");
+}
+
+#[test]
+fn layout_counts_its_keys_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let yml = dir.path().join("instances.yml");
+    std::fs::write(
+        &yml,
+        "instances:\n  - name: es01\n    ip: [10.0.0.1]\n  - name: es02\n    ip: [10.0.0.2]\n  - name: es03\n    ip: [10.0.0.3]\n",
+    )
+    .unwrap();
+    let cmd = format!(
+        "{} layout --key-type ecdsa-p256 --in {} --out {}",
+        sh_quote(ES_AUTOCONF.path().to_str().unwrap()),
+        sh_quote(yml.to_str().unwrap()),
+        sh_quote(dir.path().join("bundle").to_str().unwrap())
+    );
+    let run = Run::from(
+        Bin::clean_env(&mut Command::new(require_tool("script")))
+            .args(["-qec", &cmd, "/dev/null"])
+            .stdin(Stdio::null())
+            .output()
+            .expect("script (util-linux) is missing: run `cargo xtask deps`"),
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    // 2 CAs + 3 HTTP + 3 transport keys, counted up on one line, then cleared.
+    assert!(
+        run.stdout.contains("Generating 8 ecdsa-p256 keys on"),
+        "{run:?}"
+    );
+    assert!(run.stdout.contains(": 8/8"), "{run:?}");
+    assert!(dir.path().join("bundle/bundle.json").exists());
 }

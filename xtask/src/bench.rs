@@ -1,6 +1,10 @@
-//! `cargo xtask bench [--runs N] [--quick]`: times `es-autoconf init` against its floors and
-//! against the JVM and openssl references, in one interleaved run (A B C A B C ...), and writes
-//! the figures to `target/bench/bench-<epoch>.json` and `target/bench/latest.json`.
+//! `cargo xtask bench [--runs N] [--quick] [--layout-runs N] [--only TEXT]`: times
+//! `es-autoconf init` against its floors and against the JVM and openssl references, and
+//! `es-autoconf layout` of 50 RSA-4096 nodes against the parallel key-generation floor of the same
+//! number of keys, in one interleaved run (A B C A B C ...), and writes the figures to
+//! `target/bench/bench-<epoch>.json` and `target/bench/latest.json`. The layout cases take half a
+//! minute each on 2 cores, so they run in the first `--layout-runs` rounds only (default 5);
+//! `--only A,B` keeps the cases whose name contains A or B.
 //!
 //! Every case is timed as a process (start to exit, wall clock), output discarded. One untimed
 //! warm-up run per case comes first; it runs under `/usr/bin/time -f %M` (GNU time), or a
@@ -97,10 +101,25 @@ enum Kind {
     Openssl,
     /// `init --dry-run` on a prepared home (never written to).
     DryRun(&'static str),
+    /// `es-autoconf layout` of this many nodes (`instances-<n>.yml`) with this key type.
+    Layout(usize, &'static str),
+    /// `keygen_floor <key-type> <count>`: that many keys on every core.
+    KeygenFloorN(usize, &'static str),
     /// `status` on a home configured once by `init` (RSA-4096, unprotected format-6 keystore).
     Status,
     /// `status_floor <config>`: the keystore KDF, then one PKCS#12 MAC check per file.
     StatusFloor,
+}
+
+/// The nodes of the layout benchmark: 50 RSA-4096 nodes make 2 + 50 + 50 keys.
+const LAYOUT_NODES: usize = 50;
+
+/// How many rounds a case runs in: layout cases only in the first `layout_runs`.
+fn rounds_of(kind: Kind, runs: usize, layout_runs: usize) -> usize {
+    match kind {
+        Kind::Layout(..) | Kind::KeygenFloorN(..) => layout_runs.min(runs),
+        _ => runs,
+    }
 }
 
 struct Case {
@@ -129,6 +148,18 @@ pub fn bench(rest: &[String]) -> Result {
         .and_then(|s| s.parse::<usize>().ok())
         .unwrap_or(if quick { 3 } else { 15 })
         .max(1);
+    let layout_runs = rest
+        .iter()
+        .position(|a| a == "--layout-runs")
+        .and_then(|i| rest.get(i + 1))
+        .and_then(|s| s.parse::<usize>().ok())
+        .unwrap_or(if quick { 1 } else { 5 })
+        .max(1);
+    let only = rest
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| rest.get(i + 1))
+        .cloned();
     let root = root();
     let bench_dir = root.join("target/bench");
     let work = bench_dir.join("work");
@@ -197,9 +228,14 @@ pub fn bench(rest: &[String]) -> Result {
         openssl_script: root.join("xtask/bench/reference-openssl.sh"),
     };
 
-    eprintln!("== preparing dry-run homes and the status home");
+    eprintln!("== preparing dry-run homes, the layout input and the status home");
     prepare_dry_run_homes(&work)?;
     prepare_status_home(&env)?;
+    write(
+        &work.join(format!("instances-{LAYOUT_NODES}.yml")),
+        instances_yml(LAYOUT_NODES).as_bytes(),
+    )?;
+    write(&work.join("passphrase"), b"bench passphrase\n")?;
 
     let mut cases: Vec<Case> = [
         ("init rsa-4096", Kind::Init("rsa-4096")),
@@ -213,11 +249,23 @@ pub fn bench(rest: &[String]) -> Result {
         ("dry-run stock", Kind::DryRun("stock")),
         ("dry-run 100k data files", Kind::DryRun("data100k")),
         ("dry-run 10 MB yml", Kind::DryRun("yml10mb")),
+        (
+            "layout 50 nodes rsa-4096",
+            Kind::Layout(LAYOUT_NODES, "rsa-4096"),
+        ),
+        (
+            "floor keygen 102 rsa-4096",
+            Kind::KeygenFloorN(2 + 2 * LAYOUT_NODES, "rsa-4096"),
+        ),
         ("status stock", Kind::Status),
         ("floor kdf+p12 mac", Kind::StatusFloor),
     ]
     .into_iter()
     .filter(|(_, k)| (*k != Kind::Jvm || java) && (*k != Kind::Openssl || openssl))
+    .filter(|(name, _)| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|part| name.contains(part)))
+    })
     .map(|(name, kind)| Case {
         name,
         kind,
@@ -234,6 +282,9 @@ pub fn bench(rest: &[String]) -> Result {
     for r in 1..=runs {
         eprintln!("== round {r}/{runs}");
         for case in &mut cases {
+            if r > rounds_of(case.kind, runs, layout_runs) {
+                continue;
+            }
             let (ms, _) = run_case(&env, case.kind, r, RssTool::None)?;
             case.times_ms.push(ms);
         }
@@ -335,6 +386,20 @@ fn big_yml() -> String {
     s
 }
 
+/// certutil's format, `n` nodes each with an address and a DNS name.
+fn instances_yml(n: usize) -> String {
+    let mut s = String::from("instances:\n");
+    for i in 1..=n {
+        let _ = writeln!(
+            s,
+            "  - name: es{i:02}\n    ip: [10.0.{}.{}]\n    dns: [es{i:02}.example]",
+            i / 250,
+            i % 250 + 1
+        );
+    }
+    s
+}
+
 fn home(work: &Path, name: &str, yml: &str) -> Result<PathBuf> {
     let home = work.join(name);
     mkdir(&home.join("config"))?;
@@ -425,6 +490,23 @@ fn command(env: &Env, kind: Kind, run: usize) -> Result<Command> {
                 .args(["init", "--dry-run"]);
             c
         }
+        Kind::Layout(n, key_type) => {
+            mkdir(&env.work.join("runs"))?;
+            let mut c = Command::new(&env.bin);
+            c.arg("layout")
+                .arg("--in")
+                .arg(env.work.join(format!("instances-{n}.yml")))
+                .arg("--out")
+                .arg(&out)
+                .args(["--key-type", key_type, "--bundle-passphrase-file"])
+                .arg(env.work.join("passphrase"));
+            c
+        }
+        Kind::KeygenFloorN(n, key_type) => {
+            let mut c = Command::new(&env.keygen_floor);
+            c.arg(key_type).arg(n.to_string());
+            c
+        }
         Kind::Status => {
             let mut c = Command::new(&env.bin);
             c.env("ES_HOME", env.work.join("status"))
@@ -450,6 +532,8 @@ fn kind_tag(kind: Kind) -> String {
         Kind::Jvm => "jvm".into(),
         Kind::Openssl => "openssl".into(),
         Kind::DryRun(h) => format!("dry-{h}"),
+        Kind::Layout(n, k) => format!("layout-{n}-{k}"),
+        Kind::KeygenFloorN(n, k) => format!("keygen-{n}-{k}"),
         Kind::Status => "status".into(),
         Kind::StatusFloor => "status-floor".into(),
     }
@@ -505,7 +589,7 @@ fn run_case(env: &Env, kind: Kind, run: usize, rss: RssTool) -> Result<(f64, Opt
             .ok()
             .and_then(|s| s.lines().last().and_then(|l| l.trim().parse().ok())),
     };
-    if let Kind::Init(_) = kind {
+    if let Kind::Init(_) | Kind::Layout(..) = kind {
         let _ = std::fs::remove_dir_all(env.work.join("runs"));
     }
     Ok((ms, kb))
@@ -565,7 +649,12 @@ impl<'a> Report<'a> {
         let dry = med("dry-run stock");
         let max_rss_mb = cases
             .iter()
-            .filter(|c| matches!(c.kind, Kind::Init(_) | Kind::DryRun(_) | Kind::Status))
+            .filter(|c| {
+                matches!(
+                    c.kind,
+                    Kind::Init(_) | Kind::DryRun(_) | Kind::Layout(..) | Kind::Status
+                )
+            })
             .filter_map(|c| c.peak_rss_kb)
             .max()
             .map(|kb| kb as f64 / 1024.0);
@@ -598,6 +687,13 @@ impl<'a> Report<'a> {
             ),
             ("peak RSS MB (es-autoconf, max over cases)", max_rss_mb),
             (
+                "layout 50 rsa-4096 / keygen floor 102 keys",
+                div(
+                    med("layout 50 nodes rsa-4096"),
+                    med("floor keygen 102 rsa-4096"),
+                ),
+            ),
+            (
                 "status / kdf+p12 mac floor",
                 div(med("status stock"), med("floor kdf+p12 mac")),
             ),
@@ -622,8 +718,13 @@ impl<'a> Report<'a> {
             ("dry-run 10 MB yml < 1 s", ratios[7].1, 1.0),
             ("peak RSS < 32 MB", max_rss_mb, 32.0),
             (
-                "status <= 1.15x (keystore KDF + 1 PKCS#12 MAC per file)",
+                "layout 50 rsa-4096 <= 1.2x keygen floor (102 keys)",
                 ratios[9].1,
+                1.2,
+            ),
+            (
+                "status <= 1.15x (keystore KDF + 1 PKCS#12 MAC per file)",
+                ratios[10].1,
                 1.15,
             ),
         ];

@@ -14,7 +14,8 @@
 //!   `packaging.rs`).
 //! - `ci`: what `.ci/run` runs: fmt check, clippy (without and with the `interop` features), test
 //!   (with the packaging test), fuzz smoke.
-//! - `bench [--runs N] [--quick]`: init against its floors and the JVM/openssl references
+//! - `bench [--runs N] [--quick] [--layout-runs N] [--only A,B]`: init against its floors and
+//!   the JVM/openssl references, layout of 50 nodes against its key-generation floor
 //!   (`docs/performance.md`).
 //!
 //! Only `std`: this crate must build in seconds.
@@ -60,7 +61,7 @@ fn main() -> ExitCode {
         "ci" => ci(),
         "bench" => bench::bench(rest),
         _ => {
-            eprintln!("usage: cargo xtask <demo|deps|test|dist|licenses|packaging-test|fuzz [--seconds N] [--smoke]|ci|bench [--runs N] [--quick]>");
+            eprintln!("usage: cargo xtask <demo|deps|test|dist|licenses|packaging-test|fuzz [--seconds N] [--smoke]|ci|bench [--runs N] [--quick] [--layout-runs N] [--only A,B]>");
             return ExitCode::from(2);
         }
     };

@@ -4,8 +4,10 @@
 use std::io;
 use std::path::PathBuf;
 
+use esac_core::instances::InstancesError;
 use esac_core::{messages as msg, EsExit, Reason, Skip, StepId};
 use esac_enroll::{EnrollError, EnrollErrorKind};
+use esac_exec::bundle::{BundleError, BundleErrorKind};
 use esac_exec::{ExecError, ExecErrorKind, RecoveryError};
 use esac_probe::ProbeError;
 
@@ -143,6 +145,31 @@ pub enum Failure {
         /// Why.
         why: String,
     },
+    /// An input file (`layout --in`) cannot be read.
+    Input {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: io::Error,
+    },
+    /// `layout`: `instances.yml` is invalid (certutil's messages).
+    Instances {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        error: InstancesError,
+    },
+    /// `layout`: `--out` exists already.
+    OutputExists(PathBuf),
+    /// A bundle cannot be used: a missing or invalid file (78), a wrong passphrase (65).
+    Bundle {
+        /// The exit status.
+        exit: EsExit,
+        /// What is wrong.
+        message: String,
+    },
+    /// `layout`: the bundle could not be written; nothing is left at `--out`.
+    BundleWrite(BundleError),
 }
 
 /// The exit status Elasticsearch's tools give a keystore error: decryption failures are
@@ -190,6 +217,10 @@ impl Failure {
                 }
                 _ => self.exit().code(),
             },
+            Failure::BundleWrite(BundleError {
+                kind: BundleErrorKind::Interrupted { signal },
+                ..
+            }) => 128u8.saturating_add(u8::try_from(*signal).unwrap_or(0)),
             _ => self.exit().code(),
         }
     }
@@ -233,6 +264,22 @@ impl Failure {
             | Failure::CaExpired { .. }
             | Failure::OwnerChangeRequired { .. } => EsExit::Config,
             Failure::P12Unreadable { .. } | Failure::CaKeyMismatch { .. } => EsExit::DataError,
+            Failure::Input { source, .. } if source.kind() == io::ErrorKind::NotFound => {
+                EsExit::NoInput
+            }
+            Failure::Input { .. } => EsExit::IoError,
+            Failure::Instances { .. } => EsExit::Config,
+            Failure::OutputExists(_) => EsExit::CantCreate,
+            Failure::Bundle { exit, .. } => *exit,
+            Failure::BundleWrite(e) => match (&e.kind, e.step) {
+                (BundleErrorKind::Exists(_), _) => EsExit::CantCreate,
+                (BundleErrorKind::Io { .. }, esac_core::bundle::BundleStep::Staging) => {
+                    EsExit::CantCreate
+                }
+                (BundleErrorKind::Io { .. }, _) => EsExit::IoError,
+                (BundleErrorKind::Interrupted { .. }, _) => EsExit::TempFailure,
+                _ => EsExit::CodeError,
+            },
             Failure::Exec { error, reconfigure } => match (&error.kind, error.step) {
                 (_, StepId::Journal | StepId::StagingDir) => EsExit::CantCreate,
                 (ExecErrorKind::OwnerMismatch { .. }, _) => EsExit::Config,
@@ -292,6 +339,20 @@ impl Failure {
             Failure::CaExpired { .. } => Reason::CaExpired,
             Failure::OwnerChangeRequired { .. } => Reason::OwnerChangeRequired,
             Failure::CaKeyMismatch { .. } => Reason::CaKeyMismatch,
+            Failure::Input { .. } => Reason::IoFailed,
+            Failure::Instances { .. } => Reason::InvalidInstances,
+            Failure::OutputExists(_) => Reason::OutputExists,
+            Failure::Bundle { .. } => Reason::BundleInvalid,
+            Failure::BundleWrite(e) => match (&e.kind, e.step) {
+                (BundleErrorKind::Exists(_), _)
+                | (BundleErrorKind::Io { .. }, esac_core::bundle::BundleStep::Staging) => {
+                    Reason::OutputExists
+                }
+                (BundleErrorKind::Io { .. }, _) => Reason::IoFailed,
+                (BundleErrorKind::Interrupted { .. }, _) => Reason::Interrupted,
+                (BundleErrorKind::WorkerPanicked, _) => Reason::InternalError,
+                _ => Reason::GenerationFailed,
+            },
             Failure::Exec { error, .. } => match (&error.kind, error.step) {
                 (ExecErrorKind::Interrupted { .. }, _) => Reason::Interrupted,
                 (_, StepId::Journal | StepId::StagingDir) => Reason::CantCreateDirectory,
@@ -376,6 +437,22 @@ impl Failure {
                 "[{}] cannot replace this node's HTTP CA certificate: {why}",
                 path.display()
             ),
+            Failure::Input { path, source } => {
+                format!("cannot read [{}]: {source}", path.display())
+            }
+            Failure::Instances { path, error } => error.message(&path.display().to_string()),
+            Failure::OutputExists(path) => format!(
+                "[{}] exists already; layout writes a new directory and never replaces one",
+                path.display()
+            ),
+            Failure::Bundle { message, .. } => message.clone(),
+            Failure::BundleWrite(e) => match &e.kind {
+                BundleErrorKind::Io { path, source } => format!(
+                    "cannot write the bundle: [{}]: {source}; nothing was left at the output directory",
+                    path.display()
+                ),
+                kind => kind.to_string(),
+            },
             Failure::Exec { error, reconfigure } => {
                 let mut m = exec_message(error, *reconfigure);
                 if let Some(undo) = &error.rollback {
@@ -397,10 +474,12 @@ impl Failure {
     }
 
     /// Lines printed before the `ERROR:` line (Elasticsearch's per-address enrollment failures).
-    pub fn attempts(&self) -> &[String] {
+    pub fn attempts(&self) -> Vec<String> {
         match self {
-            Failure::Enroll(e) => &e.attempts,
-            _ => &[],
+            Failure::Enroll(e) => e.attempts.clone(),
+            // certutil's per-instance lines, printed before the error at any verbosity.
+            Failure::Instances { error, .. } => error.detail_lines(),
+            _ => Vec::new(),
         }
     }
 }

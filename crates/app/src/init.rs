@@ -16,7 +16,7 @@ use esac_probe::ProbeInput;
 use esac_secret::Secret;
 
 use crate::runtime::{self, keystore_password};
-use crate::{env, Console, Failure, Paths};
+use crate::{bundle, env, Console, Failure, Paths};
 
 /// What `init` and `reconfigure` are asked to do.
 #[derive(Debug, Clone, Default)]
@@ -37,6 +37,10 @@ pub struct InitRequest {
     pub enrollment_token: Option<Secret>,
     /// Output is a JSON document (which never shows a password).
     pub json: bool,
+    /// `--bundle DIR/<node>`: apply one node of a `layout` bundle.
+    pub bundle: Option<PathBuf>,
+    /// `--bundle-passphrase-file`.
+    pub bundle_passphrase_file: Option<PathBuf>,
 }
 
 /// Where the `elastic` password goes.
@@ -50,6 +54,9 @@ pub enum PasswordChannel {
     ClusterHasOne,
     /// None generated: nowhere to deliver it (no terminal, no credentials file, or JSON output).
     NotGenerated,
+    /// None generated: a node of a `layout` bundle; the cluster's password is set once, after
+    /// it has formed.
+    Bundle,
 }
 
 /// A configured node's password, as delivered.
@@ -145,15 +152,90 @@ pub fn init(
 ) -> Result<InitOutcome, Failure> {
     let ctx = context(paths, req, console)?;
     let (_lock, facts) = start(&ctx)?;
-    let mode = if req.enrollment_token.is_some() {
+    let mode = if req.bundle.is_some() {
+        Mode::Bundle
+    } else if req.enrollment_token.is_some() {
         Mode::Enroll
     } else {
         Mode::Initial
     };
-    match decide(&facts, mode) {
-        Decision::Skip(skip) => Ok(InitOutcome::Skipped(skip)),
-        Decision::Fail(skip) => Err(Failure::Decision(skip)),
-        Decision::Proceed => configure(&ctx, &facts, None),
+    match (decide(&facts, mode), &req.bundle) {
+        (Decision::Skip(skip), _) => Ok(InitOutcome::Skipped(skip)),
+        (Decision::Fail(skip), _) => Err(Failure::Decision(skip)),
+        (Decision::Proceed, Some(dir)) => configure_bundle(&ctx, &facts, dir),
+        (Decision::Proceed, None) => configure(&ctx, &facts, None),
+    }
+}
+
+/// `init --bundle DIR/<node>` (lifecycle §5.3), once the checks of `init` pass: the node must be
+/// the bundle's, discovery unconfigured, a master master-eligible; the plan comes from the
+/// bundle's `node.json`; the material is opened with the bundle passphrase and checked against
+/// it before anything is written; then the same executor as `init`.
+fn configure_bundle(ctx: &Ctx<'_>, facts: &Facts, dir: &Path) -> Result<InitOutcome, Failure> {
+    let req = ctx.req;
+    let dir = bundle::absolute(dir)?;
+    let manifest = bundle::node_manifest(&dir)?;
+    if let Some(skip) = esac_core::decide::check_bundle(facts, &manifest.node_name, manifest.master)
+    {
+        return Err(Failure::Decision(skip));
+    }
+    let now = runtime::now();
+    let certificates = bundle::node_certificates(&manifest, now)?;
+    let node = bundle::bundled_node(&dir, &manifest, certificates);
+    let mut opts = InitOptions {
+        now,
+        key_type: req.key_type,
+        keystore_format: req.keystore_format,
+        elastic_password: false,
+        group: None,
+    };
+    if req.dry_run {
+        return Ok(InitOutcome::Planned {
+            plan: Box::new(planner::plan_bundle(facts, &opts, &node)),
+            password: PasswordChannel::Bundle,
+            token_addresses: None,
+        });
+    }
+    opts.group = resolve_group(req)?;
+    let plan = planner::plan_bundle(facts, &opts, &node);
+    let keystore_password = keystore_password(facts.keystore_has_password == Some(true))?;
+    let secrets = bundle::secrets_file(&dir)?;
+    let passphrase = bundle::passphrase(
+        req.bundle_passphrase_file.as_deref(),
+        secrets.has_password(),
+        ctx.console,
+    )?;
+    let received = bundle::node_material(&dir, &manifest, &secrets, &passphrase)?;
+    let keys = runtime::key_source();
+    let inputs = esac_exec::Inputs {
+        keys: keys.as_ref(),
+        keystore_password,
+        elastic_password: None,
+        received: Some(received),
+        data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
+        progress: &|line| ctx.console.progress(line),
+        renewal: None,
+    };
+    let executed = esac_exec::execute(&plan, inputs).map_err(|error| Failure::Exec {
+        error,
+        reconfigure: false,
+    })?;
+    Ok(InitOutcome::Configured {
+        plan: Box::new(plan),
+        fingerprint: executed.http_ca_fingerprint.unwrap_or_default(),
+        password: Delivered::None(PasswordChannel::Bundle),
+        joined: None,
+    })
+}
+
+/// `--group NAME`, as a gid.
+fn resolve_group(req: &InitRequest) -> Result<Option<u32>, Failure> {
+    match &req.group {
+        None => Ok(None),
+        Some(name) => match nix::unistd::Group::from_name(name) {
+            Ok(Some(g)) => Ok(Some(g.gid.as_raw())),
+            _ => Err(Failure::Usage(format!("unknown group [{name}]"))),
+        },
     }
 }
 
@@ -299,13 +381,7 @@ fn configure(
         });
     }
 
-    opts.group = match &req.group {
-        None => None,
-        Some(name) => match nix::unistd::Group::from_name(name) {
-            Ok(Some(g)) => Some(g.gid.as_raw()),
-            _ => return Err(Failure::Usage(format!("unknown group [{name}]"))),
-        },
-    };
+    opts.group = resolve_group(req)?;
     let keystore_password = keystore_password(facts.keystore_has_password == Some(true))?;
 
     // Enrollment talks to the cluster before anything is written: a node that cannot enroll is

@@ -5,6 +5,8 @@
 //!   (`esac-core`), then either return the plan or execute it (`esac-exec`).
 //! - [`keystore`]: `list`, `has-password`, `show`.
 //! - [`token::create`]: an enrollment token from a running node.
+//! - [`layout::layout`]: a bundle for N nodes from certutil's `instances.yml`; `init` with a
+//!   bundle applies one node of it ([`bundle`] reads it back).
 //! - [`status::run`]: the read-only health report (`esac-status`).
 //!
 //! Architecture invariant: nothing here prints. The binary implements [`Console`] (terminal
@@ -13,12 +15,14 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 mod console;
 pub mod env;
 mod failure;
 pub mod finalize;
 pub mod init;
 pub mod keystore;
+pub mod layout;
 mod paths;
 pub mod renew;
 pub mod runtime;

@@ -12,12 +12,14 @@
 #![warn(missing_docs)]
 
 mod date;
+mod dn;
 mod key_type;
 mod renewal;
 mod san;
 mod spec;
 
 pub use date::{civil_from_days, es_timestamp, Utc};
+pub use dn::{DistinguishedName, DnAttribute, DnStringType, InvalidDn};
 pub use key_type::{KeyType, UnknownKeyType};
 pub use renewal::{
     capped_not_after, days_between, renewed_sans, whole_seconds, CaReissue, ExistingCert,
@@ -27,5 +29,5 @@ pub use renewal::{
 pub use san::{SanEntry, SanInputs};
 pub use spec::{
     is_printable_string, CertParams, CertPlan, CertRole, CertSpec, ExtKeyUsage, IssuerRef,
-    KeyUsageBit, HTTP_CA_CN, HTTP_CA_DAYS, HTTP_DAYS, TRANSPORT_CA_CN, TRANSPORT_DAYS,
+    KeyUsageBit, NodeSubject, HTTP_CA_CN, HTTP_CA_DAYS, HTTP_DAYS, TRANSPORT_CA_CN, TRANSPORT_DAYS,
 };

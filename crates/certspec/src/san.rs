@@ -22,6 +22,10 @@ pub enum SanEntry {
     Ip(IpAddr),
     /// A `dNSName` GeneralName.
     Dns(String),
+    /// An `otherName` with type `2.5.4.3` holding an explicitly tagged UTF8String: how certutil
+    /// writes an `instances.yml` `cn` entry (`CertGenUtils.createCommonName`), which
+    /// Elasticsearch's trust restrictions match.
+    CommonName(String),
 }
 
 impl fmt::Display for SanEntry {
@@ -29,6 +33,7 @@ impl fmt::Display for SanEntry {
         match self {
             SanEntry::Ip(ip) => write!(f, "IP:{ip}"),
             SanEntry::Dns(name) => write!(f, "DNS:{name}"),
+            SanEntry::CommonName(name) => write!(f, "CN:{name}"),
         }
     }
 }
@@ -36,8 +41,11 @@ impl fmt::Display for SanEntry {
 impl FromStr for SanEntry {
     type Err = String;
 
-    /// `IP:<address>` or `DNS:<name>` (the form [`fmt::Display`] prints).
+    /// `IP:<address>`, `DNS:<name>` or `CN:<name>` (the form [`fmt::Display`] prints).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
+        if let Some(cn) = s.strip_prefix("CN:") {
+            return Ok(SanEntry::CommonName(cn.to_owned()));
+        }
         if let Some(ip) = s.strip_prefix("IP:") {
             return ip
                 .parse()
@@ -129,7 +137,7 @@ mod tests {
 
     #[test]
     fn entries_parse_back() {
-        for s in ["IP:10.1.2.3", "IP:::1", "DNS:es.example"] {
+        for s in ["IP:10.1.2.3", "IP:::1", "DNS:es.example", "CN:node one"] {
             assert_eq!(s.parse::<SanEntry>().unwrap().to_string(), s);
         }
         for bad in ["IP:nope", "DNS:", "DNS:a b", "es.example", "URI:x"] {

@@ -4,6 +4,7 @@ use std::fmt;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use crate::date::Utc;
+use crate::dn::DistinguishedName;
 use crate::key_type::KeyType;
 use crate::san::{SanEntry, SanInputs};
 
@@ -142,8 +143,11 @@ impl ExtKeyUsage {
 pub struct CertSpec {
     /// Which certificate this is.
     pub role: CertRole,
-    /// The subject's single CN attribute.
+    /// The subject's single CN attribute; with [`CertSpec::subject_dn`], the value of its CN.
     pub subject_cn: String,
+    /// The whole subject when it is more than `CN=<subject_cn>`: an `instances.yml` name that is
+    /// a distinguished name (`layout`). `None` for every certificate `init` makes.
+    pub subject_dn: Option<DistinguishedName>,
     /// Who signs it.
     pub issuer: IssuerRef,
     /// subjectAltName entries; empty means no SAN extension.
@@ -175,6 +179,14 @@ impl CertSpec {
         is_printable_string(&self.subject_cn)
     }
 
+    /// The subject as text: `CN=<subject_cn>`, or the whole DN.
+    pub fn subject_text(&self) -> String {
+        match &self.subject_dn {
+            Some(dn) => dn.to_string(),
+            None => format!("CN={}", self.subject_cn),
+        }
+    }
+
     /// The issuer's DN as text (`CN=...`); for a received CA, a description.
     pub fn issuer_dn(&self) -> String {
         match &self.issuer {
@@ -187,7 +199,7 @@ impl CertSpec {
 impl fmt::Display for CertSpec {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         writeln!(f, "{}:", self.role)?;
-        writeln!(f, "  subject:   CN={}", self.subject_cn)?;
+        writeln!(f, "  subject:   {}", self.subject_text())?;
         writeln!(f, "  issuer:    {}", self.issuer)?;
         writeln!(
             f,
@@ -245,6 +257,7 @@ impl CertPlan {
         let ca = |role, cn: &str, days| CertSpec {
             role,
             subject_cn: cn.to_owned(),
+            subject_dn: None,
             issuer: IssuerRef::SelfSigned,
             sans: Vec::new(),
             not_before: now,
@@ -266,6 +279,7 @@ impl CertPlan {
                 CertSpec {
                     role: CertRole::Http,
                     subject_cn: params.node_name.clone(),
+                    subject_dn: None,
                     issuer: http_issuer,
                     sans: params.san.entries(),
                     not_before: now,
@@ -280,6 +294,7 @@ impl CertPlan {
                 CertSpec {
                     role: CertRole::Transport,
                     subject_cn: params.node_name.clone(),
+                    subject_dn: None,
                     issuer: IssuerRef::Generated(TRANSPORT_CA_CN.to_owned()),
                     // "transport only validates certificates not the hostname".
                     sans: Vec::new(),
@@ -306,6 +321,64 @@ impl CertPlan {
     pub fn generated(&self) -> impl Iterator<Item = &CertSpec> {
         self.certs.iter().filter(|c| c.generated)
     }
+
+    /// `layout`: the HTTP CA and the transport CA of a bundle, generated, exactly as an initial
+    /// node's (spec §2.2).
+    pub fn authorities(key_type: KeyType, now: SystemTime) -> CertPlan {
+        let all = Self::build(&Self::placeholder(key_type), now, true);
+        CertPlan {
+            certs: all.certs.into_iter().filter(|c| c.is_ca).collect(),
+        }
+    }
+
+    /// `layout`: one node's HTTP and transport certificates, generated and signed by the
+    /// bundle's CAs, as an initial node's but with the instance's subject and SANs (lifecycle
+    /// §5.3): subject `CN=<cn>` or the instance's DN, 730 / 36,135 days, the same usages.
+    pub fn node(
+        subject: &NodeSubject,
+        sans: Vec<SanEntry>,
+        key_type: KeyType,
+        now: SystemTime,
+    ) -> CertPlan {
+        let params = CertParams {
+            node_name: subject.cn.clone(),
+            san: SanInputs::default(),
+            key_type,
+        };
+        let all = Self::build(&params, now, true);
+        CertPlan {
+            certs: all
+                .certs
+                .into_iter()
+                .filter(|c| !c.is_ca)
+                .map(|mut c| {
+                    c.subject_dn = subject.dn.clone();
+                    if c.role == CertRole::Http {
+                        c.sans = sans.clone();
+                    }
+                    c
+                })
+                .collect(),
+        }
+    }
+
+    fn placeholder(key_type: KeyType) -> CertParams {
+        CertParams {
+            node_name: String::new(),
+            san: SanInputs::default(),
+            key_type,
+        }
+    }
+}
+
+/// The subject of a laid-out node's certificates: its CN (the node name), and the whole DN when
+/// the `instances.yml` name was one.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NodeSubject {
+    /// The CN value: the node name.
+    pub cn: String,
+    /// The whole DN, when it is more than `CN=<cn>`.
+    pub dn: Option<DistinguishedName>,
 }
 
 impl fmt::Display for CertPlan {
@@ -384,6 +457,37 @@ mod tests {
             enrolled.get(CertRole::Http).unwrap().issuer,
             IssuerRef::ReceivedHttpCa
         );
+    }
+
+    #[test]
+    fn layout_specs_are_an_initial_node_s_with_the_instance_s_subject_and_sans() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let initial = CertPlan::initial(&params(), now);
+        let cas = CertPlan::authorities(KeyType::Rsa4096, now);
+        assert_eq!(
+            cas.certs,
+            [
+                initial.get(CertRole::HttpCa).unwrap().clone(),
+                initial.get(CertRole::TransportCa).unwrap().clone()
+            ]
+        );
+        let dn = crate::DistinguishedName::parse("CN=node-1,O=Example").unwrap();
+        let subject = NodeSubject {
+            cn: "node-1".into(),
+            dn: Some(dn.clone()),
+        };
+        let sans = vec![SanEntry::Dns("es01.example".into())];
+        let node = CertPlan::node(&subject, sans.clone(), KeyType::Rsa4096, now);
+        let roles: Vec<_> = node.certs.iter().map(|c| c.role).collect();
+        assert_eq!(roles, [CertRole::Http, CertRole::Transport]);
+        let mut http = initial.get(CertRole::Http).unwrap().clone();
+        http.subject_dn = Some(dn.clone());
+        http.sans = sans;
+        assert_eq!(node.get(CertRole::Http), Some(&http));
+        assert_eq!(http.subject_text(), "CN=node-1,O=Example");
+        let mut transport = initial.get(CertRole::Transport).unwrap().clone();
+        transport.subject_dn = Some(dn);
+        assert_eq!(node.get(CertRole::Transport), Some(&transport));
     }
 
     #[test]

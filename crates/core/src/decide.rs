@@ -15,6 +15,9 @@ pub enum Mode {
     Initial,
     /// `--enrollment-token`: every skip is fatal and the role checks are not made.
     Enroll,
+    /// `--bundle` (lifecycle §5.3): a skip is a normal outcome (a second run is 80); the
+    /// cluster-formation rule 6d and the role checks 6e/6f give way to [`check_bundle`].
+    Bundle,
 }
 
 /// How loudly Elasticsearch prints a skip message.
@@ -82,6 +85,9 @@ fn rule(reason: Reason) -> (EsExit, Level) {
         | Reason::CannotBecomeMaster
         | Reason::CannotContainData => (EsExit::Noop, Verbose),
         Reason::InvalidSetting | Reason::YmlReadOnly => (EsExit::Config, Normal),
+        Reason::NodeNameMismatch
+        | Reason::NotMasterEligible
+        | Reason::DiscoveryAlreadyConfigured => (EsExit::Config, Normal),
         // Not a rule of spec §1.2; never built by `decide`.
         _ => (EsExit::CodeError, Normal),
     }
@@ -116,7 +122,7 @@ pub fn decide(facts: &Facts, mode: Mode) -> Decision {
         .or_else(|| check_writable(facts));
     match (skip, mode) {
         (None, _) => Decision::Proceed,
-        (Some(s), Mode::Initial) => Decision::Skip(s),
+        (Some(s), Mode::Initial | Mode::Bundle) => Decision::Skip(s),
         (Some(s), Mode::Enroll) => Decision::Fail(s),
     }
 }
@@ -199,8 +205,8 @@ fn check_settings(facts: &Facts, mode: Mode) -> Option<Skip> {
     {
         return Some(Skip::of(Reason::TlsAlreadyConfigured));
     }
-    // 6d.
-    if !is_initial_cluster_node(facts) {
+    // 6d (a bundle checks discovery its own way: `check_bundle`).
+    if mode != Mode::Bundle && !is_initial_cluster_node(facts) {
         return Some(Skip::of(Reason::MultiNodeCluster));
     }
     // 6e, 6f: not made when enrolling.
@@ -211,6 +217,48 @@ fn check_settings(facts: &Facts, mode: Mode) -> Option<Skip> {
             }
             if !roles.iter().any(|r| DATA_ROLES.contains(&r.as_str())) {
                 return Some(Skip::of(Reason::CannotContainData));
+            }
+        }
+    }
+    None
+}
+
+/// `init --bundle` (lifecycle §5.3), once [`decide`] in [`Mode::Bundle`] proceeds: the node
+/// must be the bundle's node, nothing may configure discovery already, and a master of the bundle
+/// must be master-eligible. Each failure is fatal (78) and changes nothing.
+pub fn check_bundle(facts: &Facts, bundle_node: &str, master: bool) -> Option<Skip> {
+    let name = node_name(facts);
+    if name != bundle_node {
+        return Some(Skip::with_message(
+            Reason::NodeNameMismatch,
+            msg::node_name_mismatch(&name, bundle_node),
+        ));
+    }
+    let s = &facts.settings;
+    let mut set: Vec<&str> = [
+        "discovery.seed_hosts",
+        "discovery.seed_providers",
+        "cluster.initial_master_nodes",
+    ]
+    .into_iter()
+    .filter(|k| s.exists(k))
+    .collect();
+    if s.get_str("discovery.type") == Some("single-node") {
+        set.push("discovery.type: single-node");
+    }
+    if !set.is_empty() {
+        return Some(Skip::with_message(
+            Reason::DiscoveryAlreadyConfigured,
+            msg::discovery_already_configured(&set.join(", ")),
+        ));
+    }
+    if master {
+        if let Some(roles) = explicit_roles(facts) {
+            if !roles.iter().any(|r| r == "master") {
+                return Some(Skip::with_message(
+                    Reason::NotMasterEligible,
+                    msg::not_master_eligible(bundle_node, &roles.join(", ")),
+                ));
             }
         }
     }

@@ -28,14 +28,8 @@ pub const INITIAL_MASTER_NODES: &str = "cluster.initial_master_nodes";
 /// The comment lines auto-configuration writes before the setting: Elasticsearch's for one node,
 /// and the pair `layout` writes for several masters (lifecycle spec §5.4).
 const CANONICAL_COMMENTS: [[&str; 2]; 2] = [
-    [
-        "# Create a new cluster with the current node only",
-        "# Additional nodes can still join the cluster later",
-    ],
-    [
-        "# Bootstrap a new cluster from these master-eligible nodes",
-        "# Remove this setting once the cluster has formed (es-autoconf finalize)",
-    ],
+    crate::yml::SINGLE_MASTER_COMMENT,
+    crate::yml::MULTI_MASTER_COMMENT,
 ];
 
 /// What `<path.data>/_state` says about the cluster (lifecycle spec §1.5).

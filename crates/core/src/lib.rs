@@ -7,6 +7,8 @@
 //! - [`planner`]: one pure function per operation (`init`, enrollment, `reconfigure`).
 //! - [`render`]: the `--dry-run` text of a plan. [`yml`]: the block, byte for byte.
 //! - [`Reason`] and [`EsExit`]: the vocabularies of outcomes and exit codes.
+//! - [`instances`]: certutil's `instances.yml`, validated with its messages; `bundle`: what
+//!   `layout` writes for N nodes, and the node data `init --bundle` reads back.
 //!
 //! Architecture invariant: nothing in this crate touches the file system, the clock, the
 //! environment or a random number generator, and it does not depend on a crypto backend.
@@ -14,10 +16,12 @@
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 pub mod decide;
 pub mod exit;
 pub mod facts;
 pub mod finalize;
+pub mod instances;
 pub mod layout;
 pub mod messages;
 pub mod plan;
@@ -26,6 +30,9 @@ pub mod reason;
 pub mod render;
 pub mod renew;
 pub mod yml;
+
+#[doc(hidden)]
+pub mod fuzzing;
 
 pub use decide::{decide, decide_reconfigure, Decision, Level, Mode, Skip};
 pub use exit::EsExit;
@@ -36,3 +43,6 @@ pub use reason::Reason;
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod bundle_tests;

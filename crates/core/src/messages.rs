@@ -93,3 +93,18 @@ pub const RECONFIGURE_QUESTION: &str = "Do you want to continue with the reconfi
 pub fn yml_read_only(path: &str) -> String {
     format!("Skipping security auto configuration because the configuration file [{path}] is on a read-only file system or mount; mount a writable configuration directory, or configure security in the mounted file")
 }
+
+/// `init --bundle`: the effective node name is not the bundle node's (lifecycle §5.3).
+pub fn node_name_mismatch(name: &str, bundle_node: &str) -> String {
+    format!("Refusing to apply the bundle: this node is named [{name}] (node.name, else $HOSTNAME), but the bundle was made for [{bundle_node}]; initial master names that match no node never bootstrap a cluster. Apply the bundle directory made for this node, or set node.name: {bundle_node}")
+}
+
+/// `init --bundle`: discovery is configured already (lifecycle §5.3).
+pub fn discovery_already_configured(settings: &str) -> String {
+    format!("Refusing to apply the bundle: discovery is configured already ({settings}); the bundle writes discovery.seed_hosts (and cluster.initial_master_nodes on masters) itself. Remove those settings first")
+}
+
+/// `init --bundle`: a master of the bundle whose roles lack `master` (lifecycle §5.3).
+pub fn not_master_eligible(bundle_node: &str, roles: &str) -> String {
+    format!("Refusing to apply the bundle: it lists [{bundle_node}] as master-eligible, but node.roles is [{roles}] without master; add the master role, or lay the bundle out again with --masters")
+}

@@ -26,6 +26,8 @@ pub enum Operation {
     RenewHttpCa,
     /// `finalize`: bootstrap-only settings and leftovers removed once the cluster has formed.
     Finalize,
+    /// `init --bundle`: one node of a cluster laid out offline by `layout`.
+    Bundle,
 }
 
 impl Operation {
@@ -38,6 +40,7 @@ impl Operation {
             Operation::RenewHttp => "renew_http",
             Operation::RenewHttpCa => "renew_http_ca",
             Operation::Finalize => "finalize",
+            Operation::Bundle => "bundle",
         }
     }
 }
@@ -519,6 +522,21 @@ pub struct About {
     pub elasticsearch_version: Option<(u32, u32, u32)>,
     /// Enrollment details, when enrolling.
     pub enrollment: Option<EnrollmentPlan>,
+    /// The bundle node applied, with `init --bundle`.
+    pub bundle: Option<BundleAbout>,
+}
+
+/// What `init --bundle` applies, for the operator.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BundleAbout {
+    /// The node's bundle directory.
+    pub dir: std::path::PathBuf,
+    /// Master-eligible in the bundle.
+    pub master: bool,
+    /// `discovery.seed_hosts`.
+    pub seed_hosts: Vec<String>,
+    /// `cluster.initial_master_nodes` written (empty: none).
+    pub initial_master_nodes: Vec<String>,
 }
 
 /// Everything a run does, in order.

@@ -7,12 +7,14 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use esac_certspec::{CertParams, CertPlan, KeyType, SanInputs};
 
+use crate::bundle::BundledNode;
 use crate::decide::node_name;
 use crate::facts::{Facts, FileKind};
 use crate::layout::{CertFile, Layout, RelPath};
 use crate::plan::{
-    About, Action, Content, EnrollmentPlan, Existing, FileWrite, FormatReason, KeystoreEdit,
-    ModeRule, Operation, OwnerRule, Plan, Product, SecretValue, Step, StepId, YmlChange, YmlEdit,
+    About, Action, BundleAbout, Content, EnrollmentPlan, Existing, FileWrite, FormatReason,
+    KeystoreEdit, ModeRule, Operation, OwnerRule, Plan, Product, SecretValue, Step, StepId,
+    YmlChange, YmlEdit,
 };
 use crate::yml::{self, BlockInputs};
 
@@ -123,6 +125,33 @@ fn joining(
     )
 }
 
+/// `init --bundle` (lifecycle §5.3): the steps of `init`, with the bundle's certificates
+/// (received, none generated) and its discovery block: [S] with the masters' addresses, and
+/// `cluster.initial_master_nodes` on the masters of a bundle that bootstraps a cluster. No
+/// `elastic` password is generated: the nodes of a cluster share one, set once it has formed.
+pub fn plan_bundle(facts: &Facts, opts: &InitOptions, node: &BundledNode) -> Plan {
+    let opts = InitOptions {
+        elastic_password: false,
+        ..opts.clone()
+    };
+    let mut plan = build_with(
+        facts,
+        &opts,
+        Operation::Bundle,
+        node.certificates.clone(),
+        None,
+        None,
+        Some(node),
+    );
+    plan.about.bundle = Some(BundleAbout {
+        dir: node.dir.clone(),
+        master: node.master,
+        seed_hosts: node.seed_hosts.clone(),
+        initial_master_nodes: node.initial_master_nodes.clone(),
+    });
+    plan
+}
+
 /// Why `reconfigure` does not apply.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum NotReconfigurable {
@@ -190,6 +219,27 @@ fn build(
     enrollment: Option<EnrollmentPlan>,
     base_yml: Option<String>,
 ) -> Plan {
+    build_with(
+        facts,
+        opts,
+        operation,
+        certificates,
+        enrollment,
+        base_yml,
+        None,
+    )
+}
+
+/// [`build`], with the discovery block of a bundle node when `bundle` is given.
+fn build_with(
+    facts: &Facts,
+    opts: &InitOptions,
+    operation: Operation,
+    certificates: CertPlan,
+    enrollment: Option<EnrollmentPlan>,
+    base_yml: Option<String>,
+    bundle: Option<&BundledNode>,
+) -> Plan {
     let layout = Layout::new(&facts.config_dir, opts.epoch());
     let name = node_name(facts);
     // New files and directories get `--group`, else the group of a setgid config directory
@@ -245,7 +295,18 @@ fn build(
             .is_some_and(|e| e.transport_host_uncommented),
         timestamp: esac_certspec::es_timestamp(layout.epoch()),
     };
-    let block = yml::render_block(&facts.settings, &inputs);
+    let block = match bundle {
+        None => yml::render_block(&facts.settings, &inputs),
+        Some(node) => yml::render_block_bundle(
+            &facts.settings,
+            &BlockInputs {
+                seed_hosts: Some(node.seed_hosts.clone()),
+                transport_host_uncommented: node.transport_host_uncommented,
+                ..inputs
+            },
+            &node.initial_master_nodes,
+        ),
+    };
     let before = facts.yml_text.clone().unwrap_or_default();
     let after = yml::patched_yml(base_yml.as_deref().unwrap_or(&before), &block);
     let yml = YmlEdit {
@@ -382,6 +443,7 @@ fn build(
             node_name: Some(name),
             elasticsearch_version: facts.es_version,
             enrollment,
+            bundle: None,
         },
         steps,
     }

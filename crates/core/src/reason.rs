@@ -116,11 +116,24 @@ pub enum Reason {
     WouldFailDiscoveryCheck,
     /// `finalize`: the setting is written in a form that cannot be removed line by line.
     UnsupportedYmlForm,
+    /// `layout`: `instances.yml` is not certutil's format, or certutil would refuse an instance.
+    InvalidInstances,
+    /// `layout`: `--out` exists already, or cannot be created.
+    OutputExists,
+    /// `init --bundle`: the node's name is not the bundle node's.
+    NodeNameMismatch,
+    /// `init --bundle`: the bundle makes this node a master, but `node.roles` lacks `master`.
+    NotMasterEligible,
+    /// `init --bundle`: discovery or cluster bootstrap is configured already.
+    DiscoveryAlreadyConfigured,
+    /// `init --bundle` (or `layout --ca-dir`): the bundle is missing a file, does not open with
+    /// the passphrase, does not match its manifest, or holds expired material.
+    BundleInvalid,
 }
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 53] = [
+    pub const ALL: [Reason; 59] = [
         Reason::Configure,
         Reason::DataDirNotEmpty,
         Reason::DataDirUnlistable,
@@ -174,6 +187,12 @@ impl Reason {
         Reason::FormationUnknown,
         Reason::WouldFailDiscoveryCheck,
         Reason::UnsupportedYmlForm,
+        Reason::InvalidInstances,
+        Reason::OutputExists,
+        Reason::NodeNameMismatch,
+        Reason::NotMasterEligible,
+        Reason::DiscoveryAlreadyConfigured,
+        Reason::BundleInvalid,
     ];
 
     /// The stable text form used in JSON (`reason.code`).
@@ -232,6 +251,12 @@ impl Reason {
             Reason::FormationUnknown => "formation_unknown",
             Reason::WouldFailDiscoveryCheck => "would_fail_discovery_check",
             Reason::UnsupportedYmlForm => "unsupported_yml_form",
+            Reason::InvalidInstances => "invalid_instances",
+            Reason::OutputExists => "output_exists",
+            Reason::NodeNameMismatch => "node_name_mismatch",
+            Reason::NotMasterEligible => "not_master_eligible",
+            Reason::DiscoveryAlreadyConfigured => "discovery_already_configured",
+            Reason::BundleInvalid => "bundle_invalid",
         }
     }
 }

@@ -78,7 +78,15 @@ pub fn step_text(plan: &Plan, action: &Action) -> String {
             l.config_dir().display()
         ),
         Action::Produce(products) => {
-            let what: Vec<&str> = products.iter().map(|p| p.describe()).collect();
+            let what: Vec<&str> = products
+                .iter()
+                .map(|p| match (p, plan.operation) {
+                    (crate::plan::Product::Certificates(_), Operation::Bundle) => {
+                        "take the keys and certificates listed below from the bundle (none is generated)"
+                    }
+                    _ => p.describe(),
+                })
+                .collect();
             format!("in memory: {}", what.join("; "))
         }
         Action::Backup { target, backup } => format!(
@@ -132,8 +140,25 @@ pub fn plan_text(plan: &Plan) -> String {
             Operation::RenewHttp => "renew this node's HTTP certificate under the same CA",
             Operation::RenewHttpCa => "re-issue the HTTP CA certificate with the same key",
             Operation::Finalize => "remove bootstrap-only settings and leftovers",
+            Operation::Bundle => "one node of a cluster laid out offline (init --bundle)",
         }
     );
+    if let Some(b) = &plan.about.bundle {
+        let _ = writeln!(s, "  bundle: {}", b.dir.display());
+        let _ = writeln!(
+            s,
+            "  master-eligible: {}",
+            if b.master { "yes" } else { "no" }
+        );
+        let _ = writeln!(s, "  discovery.seed_hosts: {}", b.seed_hosts.join(", "));
+        if !b.initial_master_nodes.is_empty() {
+            let _ = writeln!(
+                s,
+                "  cluster.initial_master_nodes: {} (remove once the cluster has formed: es-autoconf finalize)",
+                b.initial_master_nodes.join(", ")
+            );
+        }
+    }
     if let Some(name) = &plan.about.node_name {
         let _ = writeln!(s, "  node name: {name}");
     }
@@ -178,7 +203,11 @@ pub fn plan_text(plan: &Plan) -> String {
     if let Some(certs) = plan.certificates() {
         let _ = writeln!(s, "\nCertificates:");
         for c in &certs.certs {
-            let origin = if c.generated { "generate" } else { "receive" };
+            let origin = match (c.generated, plan.operation) {
+                (true, _) => "generate",
+                (false, Operation::Bundle) => "from the bundle",
+                (false, _) => "receive",
+            };
             let _ = writeln!(
                 s,
                 "  {} ({origin}, {}, {}):",
@@ -186,7 +215,7 @@ pub fn plan_text(plan: &Plan) -> String {
                 c.key_type.name(),
                 c.key_type.signature_algorithm()
             );
-            let _ = writeln!(s, "    subject: CN={}", c.subject_cn);
+            let _ = writeln!(s, "    subject: {}", c.subject_text());
             let _ = writeln!(s, "    issuer:  {}", c.issuer_dn());
             let _ = writeln!(
                 s,

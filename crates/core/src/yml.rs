@@ -45,8 +45,50 @@ const TRANSPORT_HOST_KEYS: [&str; 6] = [
     "network.publish_host",
 ];
 
+/// The comment lines of [M]: a cluster of this node only (spec §4.2), also what a bundle with one
+/// master writes on it.
+pub const SINGLE_MASTER_COMMENT: [&str; 2] = [
+    "# Create a new cluster with the current node only",
+    "# Additional nodes can still join the cluster later",
+];
+
+/// The comment lines of [M'] (lifecycle §5.4): what `init --bundle` writes before
+/// `cluster.initial_master_nodes` on the masters of a bundle with more than one master.
+/// `finalize` recognises this pair as canonical.
+pub const MULTI_MASTER_COMMENT: [&str; 2] = [
+    "# Bootstrap a new cluster from these master-eligible nodes",
+    "# Remove this setting once the cluster has formed (es-autoconf finalize)",
+];
+
+/// `["a", "b"]`: each value [`double_quoted`], joined by `", "` (Elasticsearch's text for
+/// ordinary values).
+fn flow_list(items: &[String]) -> String {
+    let list = items
+        .iter()
+        .map(|h| double_quoted(h))
+        .collect::<Vec<_>>()
+        .join(", ");
+    format!("[{list}]")
+}
+
 /// Renders the block, starting with the empty line that separates it from the original content.
 pub fn render_block(settings: &Settings, inputs: &BlockInputs) -> String {
+    render(settings, inputs, None)
+}
+
+/// The block `init --bundle` writes (lifecycle §5.3, §5.4): [S] with `inputs.seed_hosts` (the
+/// masters' addresses), then, when `initial_masters` is not empty (a master of a bundle that
+/// bootstraps a cluster), ES's [M] text for one master or [M'] for several, then [H] and [T] by
+/// the usual rules; `inputs.transport_host_uncommented` gives [T+].
+pub fn render_block_bundle(
+    settings: &Settings,
+    inputs: &BlockInputs,
+    initial_masters: &[String],
+) -> String {
+    render(settings, inputs, Some(initial_masters))
+}
+
+fn render(settings: &Settings, inputs: &BlockInputs, bundle_masters: Option<&[String]>) -> String {
     let mut s = String::with_capacity(2048);
     let mut line = |t: &str| {
         s.push_str(t);
@@ -91,24 +133,39 @@ pub fn render_block(settings: &Settings, inputs: &BlockInputs) -> String {
     // follows `truststore.path` directly and later ones are separated by one blank line.
     let mut blocks: Vec<Vec<String>> = Vec::new();
     if let Some(hosts) = &inputs.seed_hosts {
-        let list = hosts
-            .iter()
-            .map(|h| double_quoted(h))
-            .collect::<Vec<_>>()
-            .join(", ");
         blocks.push(vec![
             "# Discover existing nodes in the cluster".into(),
-            format!("discovery.seed_hosts: [{list}]"),
+            format!("discovery.seed_hosts: {}", flow_list(hosts)),
         ]);
-    } else if settings.get_str("discovery.type") != Some("single-node")
-        && !settings.exists("cluster.initial_master_nodes")
-    {
-        let name = inputs.node_name.as_deref().unwrap_or("${HOSTNAME}");
-        blocks.push(vec![
-            "# Create a new cluster with the current node only".into(),
-            "# Additional nodes can still join the cluster later".into(),
-            format!("cluster.initial_master_nodes: [{}]", double_quoted(name)),
-        ]);
+    }
+    match bundle_masters {
+        // A bundle: [M] or [M'] on the masters of a cluster it bootstraps.
+        Some(masters) if !masters.is_empty() => {
+            let comment = if masters.len() == 1 {
+                SINGLE_MASTER_COMMENT
+            } else {
+                MULTI_MASTER_COMMENT
+            };
+            blocks.push(vec![
+                comment[0].into(),
+                comment[1].into(),
+                format!("cluster.initial_master_nodes: {}", flow_list(masters)),
+            ]);
+        }
+        Some(_) => {}
+        // Elasticsearch: [M] unless enrolling ([S]), single-node, or already set.
+        None if inputs.seed_hosts.is_none()
+            && settings.get_str("discovery.type") != Some("single-node")
+            && !settings.exists("cluster.initial_master_nodes") =>
+        {
+            let name = inputs.node_name.as_deref().unwrap_or("${HOSTNAME}");
+            blocks.push(vec![
+                SINGLE_MASTER_COMMENT[0].into(),
+                SINGLE_MASTER_COMMENT[1].into(),
+                format!("cluster.initial_master_nodes: [{}]", double_quoted(name)),
+            ]);
+        }
+        None => {}
     }
     if !HTTP_HOST_KEYS.iter().any(|k| settings.has_value(k)) {
         blocks.push(vec![

@@ -4,8 +4,9 @@
 //! the step (as SIGKILL or a power loss would); `pause:<step>` sleeps two seconds before the
 //! step (so a test can send a signal or race the run); `ebusy:<step>` makes the step's rename
 //! fail with `EBUSY`, as a bind-mounted target does; `torn:<step>` aborts in the middle of an
-//! in-place rewrite. Step names are [`StepId::name`]s; tests iterate [`StepId::ALL`], so a
-//! misspelt step cannot exist. Compiled out of release builds.
+//! in-place rewrite. Step names are [`StepId::name`]s (and, for `layout`'s bundle writer,
+//! [`esac_core::bundle::BundleStep::name`]s); tests iterate their `ALL`, so a misspelt step
+//! cannot exist. Compiled out of release builds.
 
 use std::io;
 
@@ -13,13 +14,23 @@ use esac_core::StepId;
 
 /// Before a step starts.
 pub fn before(step: StepId) -> io::Result<()> {
-    tracing::debug!(step = step.name(), "step");
-    inject(step, false)
+    before_named(step.name())
 }
 
 /// After a step completed.
 pub fn after(step: StepId) {
-    let _ = inject(step, true);
+    after_named(step.name());
+}
+
+/// Before a step named `name` starts (the bundle writer's [`esac_core::bundle::BundleStep`]s).
+pub fn before_named(name: &str) -> io::Result<()> {
+    tracing::debug!(step = name, "step");
+    inject(name, false)
+}
+
+/// After a step named `name` completed.
+pub fn after_named(name: &str) {
+    let _ = inject(name, true);
 }
 
 /// Whether the step's rename is to fail with `EBUSY` (debug builds only).
@@ -45,11 +56,10 @@ fn named(_prefix: &str, _step: StepId) -> bool {
 }
 
 #[cfg(debug_assertions)]
-fn inject(step: StepId, after: bool) -> io::Result<()> {
+fn inject(name: &str, after: bool) -> io::Result<()> {
     let Ok(v) = std::env::var("ESAC_FAILPOINT") else {
         return Ok(());
     };
-    let name = step.name();
     if after {
         if v.strip_prefix("abort-after:") == Some(name) {
             std::process::abort();
@@ -70,6 +80,6 @@ fn inject(step: StepId, after: bool) -> io::Result<()> {
 
 #[cfg(not(debug_assertions))]
 #[inline(always)]
-fn inject(_step: StepId, _after: bool) -> io::Result<()> {
+fn inject(_name: &str, _after: bool) -> io::Result<()> {
     Ok(())
 }

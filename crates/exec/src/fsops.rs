@@ -624,7 +624,7 @@ fn is_absent(e: &io::Error) -> bool {
 const MAX_DEPTH: usize = 16;
 
 /// Empties the directory `name` in `parent` without following links.
-fn remove_contents(parent: &OwnedFd, name: &str, depth: usize) -> io::Result<()> {
+pub(crate) fn remove_contents(parent: &OwnedFd, name: &str, depth: usize) -> io::Result<()> {
     if depth > MAX_DEPTH {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,

@@ -5,10 +5,12 @@
 //! owner on the open descriptor; a write-ahead journal records each change with the identity
 //! that proves it; any failure, and SIGINT/SIGTERM/SIGHUP, undoes exactly what was done.
 //! [`recover`] finishes or undoes a run that was killed, and refuses (touching nothing) when the
-//! directory changed since. [`lock_dir`] keeps two runs apart.
+//! directory changed since. [`lock_dir`] keeps two runs apart. [`bundle::write_bundle`] is
+//! `layout`'s writer: a new directory built next to `--out` and renamed to it at the end.
 
 #![forbid(unsafe_code)]
 
+pub mod bundle;
 mod failpoint;
 pub mod fsops;
 pub mod journal;

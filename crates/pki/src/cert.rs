@@ -151,6 +151,16 @@ pub(crate) fn issue(
             der
         }
     };
+    // A whole DN (an `instances.yml` name that is one) may repeat an attribute type
+    // (`DC=example,DC=com`), which rcgen's name type cannot hold: the certificate is made with
+    // `CN=<cn>`, then its subject is replaced by the DN's encoding and it is signed again.
+    let der = match &spec.subject_dn {
+        Some(dn) => {
+            let signer = issuer.map_or(subject_key, |ca| &ca.key);
+            crate::name::with_subject(&der, &crate::name::encode(dn)?, signer)?
+        }
+        None => der,
+    };
     Ok(CertifiedKey::new_unchecked(der, subject_key.clone()))
 }
 

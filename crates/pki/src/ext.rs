@@ -91,7 +91,12 @@ pub(crate) fn san_value(entries: &[SanEntry]) -> Result<Vec<u8>> {
     san(entries)
 }
 
-/// GeneralNames: `[7] IMPLICIT OCTET STRING` for addresses, `[2] IMPLICIT IA5String` for names.
+/// The OID 2.5.4.3 (id-at-commonName), DER-encoded content.
+pub(crate) const CN_OID_CONTENT: &[u8] = &[0x55, 0x04, 0x03];
+
+/// GeneralNames: `[7] IMPLICIT OCTET STRING` for addresses, `[2] IMPLICIT IA5String` for names,
+/// `[0] IMPLICIT OtherName { 2.5.4.3, [0] EXPLICIT UTF8String }` for certutil's `cn` entries
+/// (BouncyCastle's `GeneralName(otherName, DERSequence(oid, DERTaggedObject(true, 0, utf8)))`).
 fn san(entries: &[SanEntry]) -> Result<Vec<u8>> {
     let mut seq = Vec::new();
     for entry in entries {
@@ -104,6 +109,11 @@ fn san(entries: &[SanEntry]) -> Result<Vec<u8>> {
                     return Err(Error::InvalidSan(name.clone()));
                 }
                 seq.extend(tlv(0x82, name.as_bytes()));
+            }
+            SanEntry::CommonName(name) => {
+                let mut other = tlv(0x06, CN_OID_CONTENT);
+                other.extend(tlv(0xa0, &tlv(0x0c, name.as_bytes())));
+                seq.extend(tlv(0xa0, &other));
             }
         }
     }
@@ -145,6 +155,17 @@ pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
 mod tests {
     use super::*;
     use esac_certspec::KeyUsageBit;
+
+    #[test]
+    fn common_name_sans_are_certutil_s_other_names() {
+        assert_eq!(
+            san(&[SanEntry::CommonName("é".to_owned())]).unwrap(),
+            [
+                0x30, 0x0d, 0xa0, 0x0b, 0x06, 0x03, 0x55, 0x04, 0x03, 0xa0, 0x04, 0x0c, 0x02, 0xc3,
+                0xa9
+            ]
+        );
+    }
 
     #[test]
     fn key_usage_encodings_match_bouncycastle() {

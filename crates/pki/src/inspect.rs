@@ -27,7 +27,7 @@ pub struct CertInfo {
     pub not_before: SystemTime,
     /// notAfter.
     pub not_after: SystemTime,
-    /// subjectAltName entries (IP and DNS ones; others are skipped).
+    /// subjectAltName entries (IP, DNS and certutil's CN otherName ones; others are skipped).
     pub sans: Vec<SanEntry>,
     /// basicConstraints cA.
     pub is_ca: bool,
@@ -84,6 +84,32 @@ fn time(t: x509_parser::time::ASN1Time) -> SystemTime {
     }
 }
 
+/// `[0] EXPLICIT UTF8String`: the value of certutil's `cn` otherName.
+fn explicit_utf8(bytes: &[u8]) -> Option<String> {
+    fn tlv(tag: u8, bytes: &[u8]) -> Option<&[u8]> {
+        let (&t, rest) = bytes.split_first()?;
+        let (&first, rest) = rest.split_first()?;
+        if t != tag {
+            return None;
+        }
+        let (len, rest) = if first < 0x80 {
+            (usize::from(first), rest)
+        } else {
+            let n = usize::from(first & 0x7f);
+            if n == 0 || n > 4 || rest.len() < n {
+                return None;
+            }
+            let len = rest[..n]
+                .iter()
+                .fold(0usize, |a, b| (a << 8) | usize::from(*b));
+            (len, &rest[n..])
+        };
+        rest.get(..len)
+    }
+    let inner = tlv(0xa0, bytes)?;
+    String::from_utf8(tlv(0x0c, inner)?.to_vec()).ok()
+}
+
 /// Parses a DER certificate.
 pub fn inspect(der: &[u8]) -> Result<CertInfo> {
     let (rest, cert) =
@@ -114,6 +140,13 @@ pub fn inspect(der: &[u8]) -> Result<CertInfo> {
                             };
                             if let Some(ip) = ip {
                                 sans.push(SanEntry::Ip(ip));
+                            }
+                        }
+                        GeneralName::OtherName(oid, value)
+                            if oid.as_bytes() == crate::ext::CN_OID_CONTENT =>
+                        {
+                            if let Some(cn) = explicit_utf8(value) {
+                                sans.push(SanEntry::CommonName(cn));
                             }
                         }
                         _ => {}

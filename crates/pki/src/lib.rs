@@ -29,6 +29,7 @@ mod error;
 mod ext;
 mod inspect;
 mod keys;
+mod name;
 mod p12;
 mod password;
 pub mod pem;
@@ -113,7 +114,8 @@ impl Material {
     }
 }
 
-/// What an enrolling node receives from the cluster (`GET _security/enroll/node`, spec 7.3).
+/// What an enrolling node receives from the cluster (`GET _security/enroll/node`, spec 7.3), or
+/// a laid-out node from its bundle (`init --bundle`, which also brings its HTTP certificate).
 #[derive(Clone, Debug)]
 pub struct Received {
     /// `http_ca_key` + `http_ca_cert`.
@@ -122,6 +124,9 @@ pub struct Received {
     pub transport: CertifiedKey,
     /// `transport_ca_cert`, DER.
     pub transport_ca_cert: Vec<u8>,
+    /// The node's own HTTP certificate and key when they were made ahead of time (a `layout`
+    /// bundle); `None` when they are generated here (enrollment).
+    pub http: Option<CertifiedKey>,
 }
 
 impl Received {
@@ -138,6 +143,24 @@ impl Received {
             http_ca: CertifiedKey::from_der(http_ca_key, http_ca_cert)?,
             transport: CertifiedKey::from_der(transport_key, transport_cert)?,
             transport_ca_cert: transport_ca_cert.to_vec(),
+            http: None,
+        })
+    }
+
+    /// A laid-out node's material, read back from its bundle's `http.p12` and `transport.p12`:
+    /// every certificate and key comes from the bundle, nothing is generated.
+    pub fn from_bundle(
+        http_ca: CertifiedKey,
+        http: CertifiedKey,
+        transport: CertifiedKey,
+        transport_ca_cert: Vec<u8>,
+    ) -> Result<Received> {
+        cert::parse(&transport_ca_cert)?;
+        Ok(Received {
+            http_ca,
+            transport,
+            transport_ca_cert,
+            http: Some(http),
         })
     }
 }
@@ -187,7 +210,8 @@ pub fn generate(plan: &CertPlan, keys: &dyn KeySource, now: SystemTime) -> Resul
 }
 
 /// Enrolling node: generates only the HTTP key and certificate of `plan`, signed by the received
-/// HTTP CA; everything else is the cluster's (spec §7.5).
+/// HTTP CA; everything else is the cluster's (spec §7.5). A node of a `layout` bundle received its
+/// HTTP certificate too: then nothing is generated.
 pub fn generate_enrolled(
     plan: &CertPlan,
     received: &Received,
@@ -195,8 +219,13 @@ pub fn generate_enrolled(
     now: SystemTime,
 ) -> Result<Material> {
     let spec = find(plan, CertRole::Http)?;
-    let key = keys.generate(spec.key_type)?;
-    let http = cert::issue(spec, &key, Some(&received.http_ca), &cert::random_serial()?)?;
+    let http = match &received.http {
+        Some(http) => http.clone(),
+        None => {
+            let key = keys.generate(spec.key_type)?;
+            cert::issue(spec, &key, Some(&received.http_ca), &cert::random_serial()?)?
+        }
+    };
     Ok(Material {
         http_ca: received.http_ca.clone(),
         http,
@@ -204,6 +233,118 @@ pub fn generate_enrolled(
         transport_ca_cert: received.transport_ca_cert.clone(),
         epoch_millis: epoch_millis(now),
     })
+}
+
+/// Issues the certificate `spec` for `key` with a fresh random serial, signed by `issuer`
+/// (self-signed when `None`): one certificate of a `layout` bundle.
+pub fn issue(
+    spec: &CertSpec,
+    key: &PrivateKey,
+    issuer: Option<&CertifiedKey>,
+) -> Result<CertifiedKey> {
+    cert::issue(spec, key, issuer, &cert::random_serial()?)
+}
+
+impl Material {
+    /// A node's material from certificates made elsewhere (a `layout` bundle's): encodes the
+    /// same stores as [`generate`]'s. `now` dates the PKCS#12 local key IDs.
+    pub fn from_parts(
+        http_ca: CertifiedKey,
+        http: CertifiedKey,
+        transport: CertifiedKey,
+        transport_ca_cert: Vec<u8>,
+        now: SystemTime,
+    ) -> Material {
+        Material {
+            http_ca,
+            http,
+            transport,
+            transport_ca_cert,
+            epoch_millis: epoch_millis(now),
+        }
+    }
+}
+
+/// A CA's own store in a `layout` bundle (`ca/http_ca.p12`, `ca/transport_ca.p12`): one key entry
+/// `alias` with chain `[CA]`, encrypted with `password` (the bundle passphrase, maybe empty).
+pub fn ca_p12(
+    alias: &str,
+    ca: &CertifiedKey,
+    password: &Secret,
+    now: SystemTime,
+) -> Result<Vec<u8>> {
+    p12::ca_p12(alias, ca, password, epoch_millis(now))
+}
+
+/// Generates one key per entry of `types` on `threads` worker threads (all cores, for
+/// `layout`'s N nodes), in order. `progress` is called on the calling thread with the number of
+/// keys done so far, after each one (so it may talk to a terminal). The first failure stops the
+/// workers and is returned.
+pub fn generate_many(
+    keys: &dyn KeySource,
+    types: &[KeyType],
+    threads: usize,
+    progress: &dyn Fn(usize),
+) -> Result<Vec<PrivateKey>> {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::{mpsc, Mutex};
+
+    let next = AtomicUsize::new(0);
+    let failed = AtomicBool::new(false);
+    let slots: Vec<Mutex<Option<Result<PrivateKey>>>> =
+        types.iter().map(|_| Mutex::new(None)).collect();
+    let workers = threads.clamp(1, types.len().max(1));
+    let (done_tx, done_rx) = mpsc::channel::<()>();
+    let panicked = std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..workers)
+            .map(|_| {
+                let done = done_tx.clone();
+                let (next, failed, slots) = (&next, &failed, &slots);
+                scope.spawn(move || loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(kt) = types.get(i) else { break };
+                    if failed.load(Ordering::Relaxed) {
+                        break;
+                    }
+                    let key = keys.generate(*kt);
+                    if key.is_err() {
+                        failed.store(true, Ordering::Relaxed);
+                    }
+                    if let Ok(mut slot) = slots[i].lock() {
+                        *slot = Some(key);
+                    }
+                    let _ = done.send(());
+                })
+            })
+            .collect();
+        // The workers hold the only senders left: the loop ends when they all have.
+        drop(done_tx);
+        let mut done = 0;
+        while done_rx.recv().is_ok() {
+            done += 1;
+            progress(done);
+        }
+        handles.into_iter().any(|h| h.join().is_err())
+    });
+    if panicked {
+        return Err(Error::ThreadPanicked);
+    }
+    let mut out = Vec::with_capacity(types.len());
+    let mut first_error = None;
+    for slot in slots {
+        match slot.into_inner().map_err(|_| Error::ThreadPanicked)? {
+            Some(Ok(k)) => out.push(k),
+            Some(Err(e)) => {
+                first_error.get_or_insert(e);
+            }
+            None => {}
+        }
+    }
+    match first_error {
+        Some(e) => Err(e),
+        None if out.len() == types.len() => Ok(out),
+        None => Err(Error::ThreadPanicked),
+    }
 }
 
 fn find(plan: &CertPlan, role: CertRole) -> Result<&CertSpec> {

@@ -129,6 +129,21 @@ pub(crate) fn http_p12_with_aliases(
     write(&store, password)
 }
 
+/// A CA's store: key entry `alias` with chain `[CA]` (`layout`'s `ca/*.p12`).
+pub(crate) fn ca_p12(
+    alias: &str,
+    ca: &CertifiedKey,
+    password: &Secret,
+    epoch_millis: i64,
+) -> Result<Vec<u8>> {
+    let mut store = KeyStore::new();
+    store.add_entry(
+        alias,
+        key_entry(ca.key(), &[ca.cert_der()], local_key_id(epoch_millis, 0))?,
+    );
+    write(&store, password)
+}
+
 /// A private-key entry read back from a PKCS#12 store.
 #[derive(Clone, Debug)]
 pub struct P12KeyEntry {

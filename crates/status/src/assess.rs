@@ -829,7 +829,7 @@ fn cli_url(s: &Settings) -> (String, Option<SanEntry>) {
     let shown = match &entry {
         Some(SanEntry::Ip(IpAddr::V6(v6))) => format!("[{v6}]"),
         Some(SanEntry::Ip(ip)) => ip.to_string(),
-        Some(SanEntry::Dns(d)) => d.clone(),
+        Some(SanEntry::Dns(d) | SanEntry::CommonName(d)) => d.clone(),
         None => host.clone(),
     };
     let scheme = if is_true(s, "xpack.security.http.ssl.enabled") {
@@ -926,7 +926,7 @@ fn san(o: &Observed, certs: &[CertReport], acc: &mut Acc) -> Option<SanCoverage>
         .iter()
         .filter_map(|p| match host_entry(p) {
             SanEntry::Ip(ip) => Some(ip),
-            SanEntry::Dns(_) => None,
+            SanEntry::Dns(_) | SanEntry::CommonName(_) => None,
         })
         .collect();
     let stale: Vec<SanEntry> = sans

@@ -13,6 +13,7 @@
 mod certs;
 mod common;
 mod keygen;
+mod layout;
 mod stores;
 mod tls_rustls;
 
