@@ -373,6 +373,55 @@ fn an_in_place_rewrite_torn_by_a_crash_is_restored_by_the_next_run() {
     assert_same_tree(&before, &home.stable_snapshot(), "restored from the copy");
 }
 
+#[test]
+fn an_interrupted_in_place_rewrite_does_not_undo_a_later_edit() {
+    // Review (second round) finding 1: after a torn in-place write, the operator fixes the yml
+    // by hand; recovery must not put the old text back over it.
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let killed = home.init_env(FASTEST, &[("ESAC_FAILPOINT", "torn:write_yml")]);
+    assert_ne!(killed.code, 0, "{killed:?}");
+    std::fs::write(
+        home.yml(),
+        format!("{STOCK_YML}cluster.name: operator-edit\n"),
+    )
+    .unwrap();
+    let before = home.snapshot();
+    let run = home.init(FASTEST);
+    assert_eq!(run.code, 76, "{run:?}");
+    assert!(
+        run.stderr.contains("was changed since the run stopped"),
+        "{run:?}"
+    );
+    assert_same_tree(&before, &home.snapshot(), "the operator's edit is kept");
+}
+
+#[test]
+fn an_interrupted_in_place_renewal_does_not_undo_a_store_put_there_since() {
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    assert_eq!(home.init(FASTEST).code, 0);
+    let other = ES_AUTOCONF.home(STOCK_YML);
+    assert_eq!(other.init(FASTEST).code, 0);
+    let pool = key_pool_dir();
+    let renew = |failpoint: Option<&str>| {
+        let mut env = vec![("ESAC_TEST_KEY_POOL", pool.to_str().unwrap())];
+        if let Some(f) = failpoint {
+            env.push(("ESAC_FAILPOINT", f));
+        }
+        home.run_env(&["renew", "http", "--force"], &env)
+    };
+    let killed = renew(Some("torn:write_http_p12"));
+    assert_ne!(killed.code, 0, "{killed:?}");
+    std::fs::copy(
+        other.config().join("certs/http.p12"),
+        home.config().join("certs/http.p12"),
+    )
+    .unwrap();
+    let before = home.snapshot();
+    let run = renew(None);
+    assert_eq!(run.code, 76, "{run:?}");
+    assert_same_tree(&before, &home.snapshot(), "the store put there is kept");
+}
+
 /// Runs a shell script in a new mount namespace (root only).
 fn in_mount_namespace(script: &str, env: &[(&str, &str)]) -> Run {
     let mut cmd = Command::new("unshare");
@@ -497,4 +546,106 @@ fn a_journal_half_written_by_a_killed_run_is_removed_by_the_next() {
     assert_eq!(run.code, 0, "{run:?}");
     assert!(!temp.exists());
     assert_configured(&home.config(), &[]);
+}
+
+#[test]
+fn a_signal_after_the_commit_does_not_cost_the_password() {
+    // Review (second round) finding 4: a SIGHUP (an SSH session dropping) around the commit.
+    for (failpoint, signal, reached) in [
+        ("pause:write_yml", "HUP", "undo rename_staging"),
+        ("pause:cleanup", "TERM", "committed"),
+    ] {
+        let home = ES_AUTOCONF.home(STOCK_YML);
+        let creds = home.path().join("credentials.json");
+        let child = ES_AUTOCONF
+            .command()
+            .args(["init", "--es-home"])
+            .arg(home.path())
+            .args(FASTEST)
+            .arg("--credentials-file")
+            .arg(&creds)
+            .env("ESAC_TEST_KEY_POOL", key_pool_dir())
+            .env("ESAC_FAILPOINT", failpoint)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Signal once the run is in the pause (its journal shows the step before it is done).
+        let start = Instant::now();
+        while !std::fs::read_to_string(journal(&home))
+            .unwrap_or_default()
+            .contains(reached)
+        {
+            assert!(start.elapsed() < Duration::from_secs(20), "{failpoint}");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let run = Run::from(child.wait_with_output().unwrap());
+        assert_eq!(run.code, 0, "{failpoint}: {run:?}");
+        assert!(
+            run.stderr
+                .contains("arrived after the configuration was committed"),
+            "{run:?}"
+        );
+        let doc: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&creds).unwrap()).unwrap();
+        assert_eq!(doc["password"].as_str().unwrap().len(), 20, "{failpoint}");
+        assert_configured(&home.config(), &[]);
+    }
+}
+
+#[test]
+fn a_keystore_replaced_by_another_writer_during_the_run_is_kept() {
+    // Review (second round) finding 5: `elasticsearch-keystore add` (which takes no lock of
+    // ours) saves a new keystore while the run is between reading it and backing it up.
+    let home = existing_home();
+    let child = spawn_init(&home, "pause:keystore_backup", &[]);
+    let start = Instant::now();
+    while !std::fs::read_to_string(journal(&home))
+        .unwrap_or_default()
+        .contains("undo write_http_ca rm certs.")
+    {
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "the run did not start"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let theirs = home.config().join("theirs.keystore");
+    write_keystore(
+        &home.config(),
+        &keystore_with(&[("their.setting", "v")]),
+        "",
+        FormatVersion::V5,
+    );
+    std::fs::rename(home.keystore(), &theirs).unwrap();
+    std::fs::rename(&theirs, home.keystore()).unwrap();
+    let bytes = std::fs::read(home.keystore()).unwrap();
+    let run = Run::from(child.wait_with_output().unwrap());
+    assert_eq!(run.code, 74, "{run:?}");
+    assert!(
+        run.stderr.contains("changed while es-autoconf was running"),
+        "{run:?}"
+    );
+    assert_eq!(
+        std::fs::read(home.keystore()).unwrap(),
+        bytes,
+        "their keystore is kept"
+    );
+    assert!(!journal(&home).exists());
+    let names: Vec<String> = std::fs::read_dir(home.config())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.ends_with(".orig") || n.ends_with(".tmp")),
+        "{names:?}"
+    );
 }

@@ -129,7 +129,65 @@ pub fn node_manifest(dir: &Path) -> Result<NodeManifest, Failure> {
             m.schema
         )));
     }
+    // The manifest comes from another machine: what reaches elasticsearch.yml and the terminal
+    // must be a node name or a transport address, nothing else.
+    for host in &m.seed_hosts {
+        if !is_seed_host(host) {
+            return Err(invalid(format!(
+                "[{}]: {:?} is not a transport address (host or IP, optional :port)",
+                path.display(),
+                host.chars().take(80).collect::<String>()
+            )));
+        }
+    }
+    for name in m.initial_master_nodes.iter().chain([&m.node_name]) {
+        if !is_node_name(name) {
+            return Err(invalid(format!(
+                "[{}]: {:?} is not a node name",
+                path.display(),
+                name.chars().take(80).collect::<String>()
+            )));
+        }
+    }
     Ok(m)
+}
+
+/// `host`, `host:port`, `ip`, `ip:port` or `[v6]:port`: letters, digits and `.-_:[]` only,
+/// with a numeric port after a final colon outside brackets.
+fn is_seed_host(s: &str) -> bool {
+    let plain = !s.is_empty()
+        && s.len() <= 255
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b".-_:[]".contains(&b));
+    if !plain {
+        return false;
+    }
+    if let Some(rest) = s.strip_prefix('[') {
+        return match rest.split_once(']') {
+            Some((ip, "")) => ip.parse::<std::net::Ipv6Addr>().is_ok(),
+            Some((ip, port)) => {
+                ip.parse::<std::net::Ipv6Addr>().is_ok()
+                    && port
+                        .strip_prefix(':')
+                        .is_some_and(|p| p.parse::<u16>().is_ok())
+            }
+            None => false,
+        };
+    }
+    if s.parse::<std::net::Ipv6Addr>().is_ok() {
+        return true;
+    }
+    match s.rsplit_once(':') {
+        Some((host, port)) => {
+            !host.is_empty() && !host.contains(':') && port.parse::<u16>().is_ok()
+        }
+        None => true,
+    }
+}
+
+/// A node name as the yml block writes it: not empty, no control or quoting characters.
+fn is_node_name(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 255 && !s.chars().any(|c| c.is_control() || c == '"' || c == '\\')
 }
 
 fn pem_der(pem: &str, what: &str) -> Result<Vec<u8>, Failure> {
@@ -382,4 +440,39 @@ pub fn absolute(p: &Path) -> Result<PathBuf, Failure> {
             what: "cannot read the current directory".into(),
             source,
         })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{is_node_name, is_seed_host};
+
+    #[test]
+    fn manifest_values_are_addresses_and_names_only() {
+        for ok in [
+            "10.0.0.1",
+            "10.0.0.1:9300",
+            "es-1.example",
+            "es_1:9300",
+            "::1",
+            "[::1]:9300",
+        ] {
+            assert!(is_seed_host(ok), "{ok}");
+        }
+        for bad in [
+            "",
+            "a\"]\nx: y",
+            "host:port",
+            "[::1",
+            "[zz]:1",
+            "a b",
+            ":9300",
+            "h:99999",
+        ] {
+            assert!(!is_seed_host(bad), "{bad:?}");
+        }
+        assert!(is_node_name("node-1"));
+        for bad in ["", "a\nb", "a\"b", "a\\b"] {
+            assert!(!is_node_name(bad), "{bad:?}");
+        }
+    }
 }

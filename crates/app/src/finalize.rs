@@ -173,6 +173,7 @@ pub fn finalize(
         data_dirs: Vec::new(),
         progress: &|line| console.progress(line),
         renewal: None,
+        interrupts: None,
     };
     esac_exec::execute(plan, inputs).map_err(|error| Failure::Exec {
         error,

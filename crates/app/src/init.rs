@@ -215,6 +215,7 @@ fn configure_bundle(ctx: &Ctx<'_>, facts: &Facts, dir: &Path) -> Result<InitOutc
         data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
         progress: &|line| ctx.console.progress(line),
         renewal: None,
+        interrupts: None,
     };
     let executed = esac_exec::execute(&plan, inputs).map_err(|error| Failure::Exec {
         error,
@@ -413,6 +414,9 @@ fn configure(
         }),
     );
 
+    // From here until the password is delivered, SIGINT/SIGTERM/SIGHUP are held: before the
+    // commit they undo the run; after it they cannot cost the password (review L8).
+    let interrupts = esac_exec::Interrupts::block();
     // The credentials file is created (empty, 0600, never replacing anything) before any change,
     // so a run never ends with a password that cannot be delivered.
     let creds = match &channel {
@@ -439,6 +443,7 @@ fn configure(
         data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
         progress: &|line| ctx.console.progress(line),
         renewal: None,
+        interrupts: Some(&interrupts),
     };
     let executed = match esac_exec::execute(&plan, inputs) {
         Ok(e) => e,
@@ -464,6 +469,11 @@ fn configure(
         (None, Some(pw)) => Delivered::Terminal(pw),
         _ => Delivered::None(channel),
     };
+    if let Some(signal) = executed.late_signal.or_else(|| interrupts.drain()) {
+        ctx.console.note(&format!(
+            "signal {signal} arrived after the configuration was committed; the run had finished and its result stands"
+        ));
+    }
     Ok(InitOutcome::Configured {
         plan: Box::new(plan),
         fingerprint,

@@ -392,6 +392,7 @@ pub fn renew(
         data_dirs: Vec::new(),
         progress: &|line| console.progress(line),
         renewal: Some(esac_exec::Renewal { password, store }),
+        interrupts: None,
     };
     let executed = esac_exec::execute(&plan, inputs).map_err(|error| Failure::Exec {
         error,

@@ -532,6 +532,12 @@ impl ConfigDir {
 
     /// Reads a regular file (no link followed, no FIFO hang), at most `max` bytes.
     pub fn read(&self, rel: &RelPath, max: u64) -> io::Result<Vec<u8>> {
+        self.read_identified(rel, max).map(|(bytes, _)| bytes)
+    }
+
+    /// [`ConfigDir::read`], with the identity of the file that was read (from the same
+    /// descriptor), so a later step can tell whether it was replaced since.
+    pub fn read_identified(&self, rel: &RelPath, max: u64) -> io::Result<(Vec<u8>, Identity)> {
         let (dir, name) = self.parent(rel)?;
         let fd = nix::fcntl::openat(
             &dir,
@@ -556,7 +562,7 @@ impl ConfigDir {
                 format!("[{}] is larger than {max} bytes", self.abs(rel).display()),
             ));
         }
-        Ok(bytes)
+        Ok((bytes, Identity::of_meta(&meta)))
     }
 
     /// Removes the file at `rel` if it is `expect` (or anything, when `expect` is `None`); a

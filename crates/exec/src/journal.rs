@@ -15,8 +15,9 @@
 //! undo <step> rm <relpath> <id>                  a file this run created
 //! undo <step> rename <from> <to> <id>            moved from -> to (about to be)
 //! undo <step> restore <target> <backup> <id>     backup is (about to be) a link to target
-//! undo <step> rewrite <target> <copy> <id>       target is (about to be) rewritten in place;
-//!                                                copy (identity given) holds its old content
+//! undo <step> rewrite <target> <copy> <id> <new> <id>
+//!                                                target is (about to be) rewritten in place;
+//!                                                copy holds its old content, new the new one
 //! prepared <step> <relpath> <id>                 the replacement about to be renamed over relpath
 //! clean <relpath> <id>                           removed once committed
 //! commit <step> <relpath> <id>                   the commit's replacement, about to be renamed
@@ -80,6 +81,11 @@ pub enum UndoRecord {
         copy: RelPath,
         /// The copy's identity.
         id: Identity,
+        /// The file holding the new content (kept until the commit), so recovery can tell a
+        /// rewrite torn half-way from a file someone changed since.
+        new: RelPath,
+        /// Its identity.
+        new_id: Identity,
     },
     /// `backup` is a second link to `target`'s original inode `id`: put it back.
     RestoreBackup {
@@ -235,9 +241,17 @@ fn render(r: &Record) -> String {
             UndoRecord::RestoreBackup { target, backup, id } => {
                 format!("undo {s} restore {target} {backup} {}", id_text(*id))
             }
-            UndoRecord::RewriteFrom { target, copy, id } => {
-                format!("undo {s} rewrite {target} {copy} {}", id_text(*id))
-            }
+            UndoRecord::RewriteFrom {
+                target,
+                copy,
+                id,
+                new,
+                new_id,
+            } => format!(
+                "undo {s} rewrite {target} {copy} {} {new} {}",
+                id_text(*id),
+                id_text(*new_id)
+            ),
         },
         Record::Prepared(s, p, id) => format!("prepared {s} {p} {}", id_text(*id)),
         Record::Clean(p, id) => format!("clean {p} {}", id_text(*id)),
@@ -392,12 +406,14 @@ pub fn parse(bytes: &[u8]) -> Result<JournalData, String> {
                     id: id(d, i, k)?,
                 },
             ),
-            ["undo", s, "rewrite", t, c, d, i, k] => Record::Undo(
+            ["undo", s, "rewrite", t, c, d, i, k, n, nd, ni, nk] => Record::Undo(
                 step(s)?,
                 UndoRecord::RewriteFrom {
                     target: rel(t)?,
                     copy: rel(c)?,
                     id: id(d, i, k)?,
+                    new: rel(n)?,
+                    new_id: id(nd, ni, nk)?,
                 },
             ),
             ["prepared", s, p, d, i, k] => Record::Prepared(step(s)?, rel(p)?, id(d, i, k)?),
@@ -479,6 +495,8 @@ mod tests {
                     target: layout.yml(),
                     copy: layout.copy_for(&layout.yml()),
                     id,
+                    new: layout.temp_for(&layout.yml()),
+                    new_id: id,
                 },
             ),
             Record::Clean(layout.keystore_backup(), id),

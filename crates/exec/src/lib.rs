@@ -31,6 +31,7 @@ use esac_secret::Secret;
 pub use lock::{lock_dir, DirLock};
 pub use recover::{recover, Recovery, RecoveryError};
 pub use run::execute;
+pub use signals::Interrupts;
 
 /// What a run needs besides its plan: the key source and the secrets it does not generate.
 pub struct Inputs<'a> {
@@ -45,6 +46,10 @@ pub struct Inputs<'a> {
     /// The data directories, empty when the run starts; recovery refuses to undo once one of
     /// them is not.
     pub data_dirs: Vec<PathBuf>,
+    /// SIGINT/SIGTERM/SIGHUP held by the caller for longer than the run (so a signal after the
+    /// commit cannot kill the process before the caller has delivered what the run made); when
+    /// `None`, the run holds them itself while it runs.
+    pub interrupts: Option<&'a Interrupts>,
     /// Told what slow work is under way (`Some(line)`) and when it is over (`None`), for a
     /// progress line on a terminal.
     pub progress: &'a dyn Fn(Option<&str>),
@@ -65,6 +70,9 @@ pub struct Renewal {
 /// What a successful run produced (no secrets).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Executed {
+    /// A signal that arrived after the commit point, when it could no longer stop the run
+    /// (it was consumed; the caller decides what to say).
+    pub late_signal: Option<i32>,
     /// Lowercase hex SHA-256 of the HTTP CA certificate, when the plan made or received one.
     pub http_ca_fingerprint: Option<String>,
     /// The HTTP CA certificate, DER, when the plan rebuilt `http.p12`.

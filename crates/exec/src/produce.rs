@@ -24,6 +24,9 @@ pub(crate) type Opened = Result<(Keystore, DerivedKey), esac_keystore::Error>;
 pub(crate) struct Produced {
     pub material: Option<Material>,
     pub keystore: Option<(KeystoreEdit, Opened)>,
+    /// The identity of the keystore file that was read, when one was: it must still be there
+    /// when the keystore is backed up and replaced.
+    pub keystore_read: Option<crate::fsops::Identity>,
     pub password_hash: Option<Secret>,
     pub transport_password: Secret,
     pub http_password: Secret,
@@ -112,7 +115,13 @@ pub(crate) fn produce(
                 }
             })
         });
-        let ks = edit.map(|e| s.spawn(move || open_keystore(e, config, src.keystore_password)));
+        let ks = edit.map(|e| {
+            s.spawn(move || {
+                let mut read = None;
+                let opened = open_keystore(e, config, src.keystore_password, &mut read);
+                (opened, read)
+            })
+        });
         let hash = want_hash
             .then_some(src.elastic_password)
             .flatten()
@@ -130,9 +139,12 @@ pub(crate) fn produce(
                 .map_err(ExecErrorKind::Generate)?,
         ),
     };
-    let keystore = match (keystore, edit) {
-        (Some(k), Some(e)) => Some((e.clone(), k.map_err(|_| ExecErrorKind::WorkerPanicked)?)),
-        _ => None,
+    let (keystore, keystore_read) = match (keystore, edit) {
+        (Some(k), Some(e)) => {
+            let (opened, read) = k.map_err(|_| ExecErrorKind::WorkerPanicked)?;
+            (Some((e.clone(), opened)), read)
+        }
+        _ => (None, None),
     };
     let password_hash = match hash {
         None => None,
@@ -144,6 +156,7 @@ pub(crate) fn produce(
     Ok(Produced {
         material,
         keystore,
+        keystore_read,
         password_hash,
         transport_password: esac_pki::new_store_password().map_err(ExecErrorKind::Generate)?,
         http_password: esac_pki::new_store_password().map_err(ExecErrorKind::Generate)?,
@@ -289,6 +302,7 @@ fn open_keystore(
     edit: &KeystoreEdit,
     config: &ConfigDir,
     password: &Secret,
+    read_id: &mut Option<crate::fsops::Identity>,
 ) -> Result<(Keystore, DerivedKey), esac_keystore::Error> {
     let version =
         FormatVersion::from_number(edit.format_version as i32).unwrap_or(FormatVersion::CURRENT);
@@ -299,9 +313,10 @@ fn open_keystore(
         let key = DerivedKey::new_random(&Secret::default(), version)?;
         return Ok((ks, key));
     }
-    let bytes = config
-        .read(rel, MAX_FILE_SIZE as u64)
+    let (bytes, read) = config
+        .read_identified(rel, MAX_FILE_SIZE as u64)
         .map_err(|e| esac_keystore::Error::Io(e).in_file(&path))?;
+    *read_id = Some(read);
     let file = KeystoreFile::parse(&bytes).map_err(|e| e.in_file(&path))?;
     let (mut ks, key) = file.decrypt(password).map_err(|e| {
         // Elasticsearch's wrong-password message stays verbatim; everything else names the file.

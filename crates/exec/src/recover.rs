@@ -140,16 +140,25 @@ fn committed(config: &ConfigDir, data: &JournalData) -> io::Result<bool> {
     if data.committed() {
         return Ok(true);
     }
-    // An in-place rewrite that completed before its record was written.
-    if let Some((_, after)) = &data.yml {
-        let layout = Layout::new(config.path(), data.epoch);
-        let rewriting = data.records.iter().any(|r| {
-            matches!(r, Record::Undo(_, UndoRecord::RewriteFrom { target, .. }) if *target == layout.yml())
-        });
-        if rewriting {
-            if let Ok(bytes) = config.read(&layout.yml(), esac_core::layout::MAX_YML_BYTES) {
-                if journal::sha256_hex(&bytes) == *after {
-                    return Ok(true);
+    // An in-place rewrite that completed before its record was written: the target holds the
+    // new content.
+    for r in &data.records {
+        if let Record::Undo(
+            _,
+            UndoRecord::RewriteFrom {
+                target,
+                new,
+                new_id,
+                ..
+            },
+        ) = r
+        {
+            if config.stat(new)?.is_some_and(|e| e.id == *new_id) {
+                let limit = esac_core::layout::MAX_YML_BYTES;
+                if let (Ok(now), Ok(want)) = (config.read(target, limit), config.read(new, limit)) {
+                    if now == want {
+                        return Ok(true);
+                    }
                 }
             }
         }
@@ -162,6 +171,23 @@ fn committed(config: &ConfigDir, data: &JournalData) -> io::Result<bool> {
         }
     }
     Ok(false)
+}
+
+/// Whether `now` is what an in-place rewrite from `old` to `new` can leave when cut short: no
+/// longer than the longer of the two, no shorter than the shorter, and every byte the old or
+/// the new one at its offset.
+pub(crate) fn plausibly_torn(now: &[u8], old: &[u8], new: &[u8]) -> bool {
+    let (short, long) = if old.len() <= new.len() {
+        (old.len(), new.len())
+    } else {
+        (new.len(), old.len())
+    };
+    if now.len() < short || now.len() > long {
+        return false;
+    }
+    now.iter()
+        .enumerate()
+        .all(|(i, b)| old.get(i) == Some(b) || new.get(i) == Some(b))
 }
 
 /// Identities a file may legitimately have after the run touched it.
@@ -218,23 +244,57 @@ fn verify(config: &ConfigDir, layout: &Layout, data: &JournalData) -> io::Result
     let mut findings = Vec::new();
     let show = |p: &RelPath| config.abs(p).display().to_string();
     let yml = layout.yml();
-    // A yml being rewritten in place may be torn; its copy restores it, provided the copy is the
-    // text from before the run.
-    let rewrite_copy = data.records.iter().find_map(|r| match r {
-        Record::Undo(_, UndoRecord::RewriteFrom { target, copy, id }) if *target == yml => {
-            Some((copy.clone(), *id))
+    let limit = esac_core::layout::MAX_YML_BYTES;
+    // A file being rewritten in place may be torn half-way: acceptable only if every byte is
+    // the old or the new one at its offset (checked against the copy and the new content the
+    // run kept); anything else is someone's change, and then nothing is touched.
+    let mut rewritten = Vec::new();
+    for r in &data.records {
+        let Record::Undo(
+            _,
+            UndoRecord::RewriteFrom {
+                target,
+                copy,
+                id,
+                new,
+                new_id,
+            },
+        ) = r
+        else {
+            continue;
+        };
+        rewritten.push(target.clone());
+        let ours = |p: &RelPath, want: &Identity| -> io::Result<bool> {
+            Ok(config.stat(p)?.is_some_and(|e| e.id == *want))
+        };
+        if !ours(copy, id)? || !ours(new, new_id)? {
+            findings.push(format!(
+                "the copies the run kept of [{}] are gone or not its own",
+                show(target)
+            ));
+            continue;
         }
-        _ => None,
-    });
-    let torn_allowed = match (&rewrite_copy, &data.yml) {
-        (Some((copy, id)), Some((before, _))) => {
-            config.stat(copy)?.is_some_and(|e| e.id == *id)
-                && config
-                    .read(copy, esac_core::layout::MAX_YML_BYTES)
-                    .is_ok_and(|b| journal::sha256_hex(&b) == *before)
+        match (
+            config.read(target, limit),
+            config.read(copy, limit),
+            config.read(new, limit),
+        ) {
+            (Ok(now), Ok(old), Ok(want)) => {
+                if !plausibly_torn(&now, &old, &want) {
+                    findings.push(format!(
+                        "[{}] was changed since the run stopped (it is neither the content from before the run, nor the run's, nor a write of it cut short)",
+                        show(target)
+                    ));
+                }
+            }
+            (Err(e), _, _) => findings.push(format!("[{}] cannot be read: {e}", show(target))),
+            (_, Err(e), _) | (_, _, Err(e)) => findings.push(format!(
+                "the copies the run kept of [{}] cannot be read: {e}",
+                show(target)
+            )),
         }
-        _ => false,
-    };
+    }
+    let torn_allowed = rewritten.contains(&yml);
     if let Some((before, _)) = data.yml.as_ref().filter(|_| !torn_allowed) {
         match config.read(&yml, esac_core::layout::MAX_YML_BYTES) {
             Ok(bytes) => {
@@ -378,7 +438,9 @@ pub(crate) fn undo_one(config: &ConfigDir, u: &UndoRecord, records: &[Record]) -
     match u {
         UndoRecord::RemoveDir { path, id } => config.remove_tree(path, Some(*id)),
         UndoRecord::RemoveFile { path, id } => config.remove_file(path, Some(*id)),
-        UndoRecord::RewriteFrom { target, copy, id } => {
+        UndoRecord::RewriteFrom {
+            target, copy, id, ..
+        } => {
             if config.stat(copy)?.is_some_and(|e| e.id == *id) {
                 let old = config.read(copy, esac_core::layout::MAX_YML_BYTES)?;
                 let now = config.read(target, esac_core::layout::MAX_YML_BYTES)?;
@@ -460,4 +522,32 @@ fn remove_empty_dir(config: &ConfigDir, path: &RelPath) -> io::Result<()> {
         config.remove_tree(path, None)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::plausibly_torn;
+
+    #[test]
+    fn only_a_write_cut_short_passes_for_torn() {
+        let old = b"a: 1\nb: 2\n";
+        let appended = b"a: 1\nb: 2\nc: 3\nd: 4\n";
+        // Appending: the old text plus part of the suffix.
+        assert!(plausibly_torn(old, old, appended));
+        assert!(plausibly_torn(b"a: 1\nb: 2\nc:", old, appended));
+        assert!(plausibly_torn(appended, old, appended));
+        // Overwriting with something shorter: a prefix of the new over the old, not truncated.
+        let shorter = b"a: 9\n";
+        assert!(plausibly_torn(b"a: 9\nb: 2\n", old, shorter));
+        assert!(plausibly_torn(b"a: 9\n", old, shorter));
+        // Someone's edit: a byte that is neither, or a length out of range.
+        assert!(!plausibly_torn(b"a: 1\nb: 2\nx: 3\n", old, appended));
+        assert!(!plausibly_torn(
+            b"a: 1\nb: 2\nc: 3\nd: 4\ne: 5\n",
+            old,
+            appended
+        ));
+        assert!(!plausibly_torn(b"a: 1\n", old, appended));
+        assert!(!plausibly_torn(b"", old, shorter));
+    }
 }

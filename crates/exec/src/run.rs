@@ -35,7 +35,14 @@ struct Runner<'a> {
 /// Runs `plan`. On error, everything done before the commit has been undone (or the error says
 /// that undoing stopped, and the journal is kept for the next run).
 pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
-    let interrupts = Interrupts::block();
+    let own;
+    let interrupts = match inputs.interrupts {
+        Some(i) => i,
+        None => {
+            own = Interrupts::block();
+            &own
+        }
+    };
     let first = plan.steps.first().map_or(StepId::Journal, |s| s.id);
     let config = ConfigDir::open(plan.layout.config_dir()).map_err(|e| ExecError {
         step: first,
@@ -64,10 +71,12 @@ pub fn execute(plan: &Plan, inputs: Inputs<'_>) -> Result<Executed, ExecError> {
         produced: None,
         committed: false,
     };
-    match run.all(&interrupts) {
+    match run.all(interrupts) {
         Ok(()) => {
             let rebuilt = run.produced.as_ref().and_then(|p| p.http_store.as_ref());
             Ok(Executed {
+                // Consumed here, so that releasing the signals does not kill a finished run.
+                late_signal: interrupts.drain(),
                 http_ca_fingerprint: run
                     .produced
                     .as_ref()
@@ -144,6 +153,23 @@ impl Runner<'_> {
         Ok(())
     }
 
+    /// The keystore must be the file the `generate` step read: a keystore another writer put in
+    /// its place since would otherwise be backed up, then overwritten with the old content.
+    fn unchanged_since_read(&self, target: &RelPath, now: crate::fsops::Identity) -> StepResult {
+        let read = self.produced.as_ref().and_then(|p| {
+            p.keystore
+                .as_ref()
+                .filter(|(edit, _)| edit.path == *target)
+                .and(p.keystore_read)
+        });
+        match read {
+            Some(read) if read != now => Err(ExecErrorKind::Changed {
+                path: self.abs(target),
+            }),
+            _ => Ok(()),
+        }
+    }
+
     /// Records a change that has been made.
     fn made(&mut self, step: StepId, undo: UndoRecord) -> StepResult {
         self.record(Record::Undo(step, undo.clone()))?;
@@ -213,6 +239,7 @@ impl Runner<'_> {
                 let into = self.produced.get_or_insert_with(Produced::default);
                 into.material = made.material.or(into.material.take());
                 into.keystore = made.keystore.or(into.keystore.take());
+                into.keystore_read = made.keystore_read.or(into.keystore_read.take());
                 into.password_hash = made.password_hash.or(into.password_hash.take());
                 into.transport_password = made.transport_password;
                 into.http_password = made.http_password;
@@ -229,6 +256,7 @@ impl Runner<'_> {
                         path: self.abs(target),
                         source: io::Error::from(io::ErrorKind::NotFound),
                     })?;
+                self.unchanged_since_read(target, original.id)?;
                 self.record(Record::Undo(
                     id,
                     UndoRecord::RestoreBackup {
@@ -424,6 +452,26 @@ impl Runner<'_> {
                 self.done.push(undo);
             }
             (Existing::Replaced, false) => {
+                // What is replaced must still be what was backed up (another writer, such as
+                // `elasticsearch-keystore`, does not take our lock).
+                let backed_up = self.records.iter().rev().find_map(|r| match r {
+                    Record::Undo(_, UndoRecord::RestoreBackup { target, id, .. })
+                        if *target == w.path =>
+                    {
+                        Some(*id)
+                    }
+                    _ => None,
+                });
+                let now = self
+                    .config
+                    .stat(&w.path)
+                    .map_err(io_at(self.abs(&w.path)))?
+                    .map(|e| e.id);
+                if backed_up.is_some() && now != backed_up {
+                    return Err(ExecErrorKind::Changed {
+                        path: self.abs(&w.path),
+                    });
+                }
                 self.record(Record::Prepared(id, w.path.clone(), made))?;
                 self.config
                     .rename(&w.temp, &w.path)
@@ -447,10 +495,7 @@ impl Runner<'_> {
                             step = id.name(),
                             "the target is a mount point: rewriting it in place"
                         );
-                        self.config
-                            .remove_file(&w.temp, Some(made))
-                            .map_err(io_at(self.abs(&w.temp)))?;
-                        self.in_place(id, w, &bytes)?;
+                        self.in_place(id, w, &bytes, made)?;
                     }
                     Err(e) => return Err(io_at(self.abs(&w.path))(e)),
                 }
@@ -463,7 +508,13 @@ impl Runner<'_> {
 
     /// Rewrites `w.path` in place (same inode) when it cannot be replaced by a rename: a copy of
     /// its content is kept and journalled first, so an interruption is undone from the copy.
-    fn in_place(&mut self, id: StepId, w: &FileWrite, bytes: &[u8]) -> StepResult {
+    fn in_place(
+        &mut self,
+        id: StepId,
+        w: &FileWrite,
+        bytes: &[u8],
+        new_id: crate::fsops::Identity,
+    ) -> StepResult {
         let path = self.abs(&w.path);
         let old = self
             .config
@@ -486,9 +537,13 @@ impl Runner<'_> {
                 target: w.path.clone(),
                 copy: copy.clone(),
                 id: copy_id,
+                new: w.temp.clone(),
+                new_id,
             },
         )?;
+        // Both the copy and the temp file holding the new content go once committed.
         self.record(Record::Clean(copy, copy_id))?;
+        self.record(Record::Clean(w.temp.clone(), new_id))?;
         let torn = failpoint::torn(id);
         let written = self.config.write_in_place(&w.path, &old, bytes, torn);
         if torn {

@@ -29,6 +29,13 @@ impl Interrupts {
         Interrupts { fd, mask }
     }
 
+    /// Every signal received so far, consumed; the first one's number.
+    pub fn drain(&self) -> Option<i32> {
+        let first = self.received();
+        while self.received().is_some() {}
+        first
+    }
+
     /// The number of a signal received since [`Interrupts::block`], if any.
     pub fn received(&self) -> Option<i32> {
         let info = self.fd.as_ref()?.read_signal().ok()??;

@@ -68,12 +68,27 @@ use esac_core::layout::MAX_YML_BYTES;
 /// Looks at `path` without following a final symlink; opens regular files to learn if they are
 /// readable (as root, access(2) says yes to everything, so only a real open tells).
 pub fn file_kind(path: &Path) -> FileKind {
-    match std::fs::symlink_metadata(path) {
-        Err(_) => FileKind::Missing,
-        Ok(m) if !m.file_type().is_file() => FileKind::NotRegular,
-        Ok(_) => match std::fs::File::open(path) {
-            Ok(_) => FileKind::ReadableFile,
-            Err(_) => FileKind::UnreadableFile,
+    use nix::errno::Errno;
+    use nix::fcntl::OFlag;
+    // Opened first, without following a link and without blocking, then looked at through the
+    // descriptor: nothing swapped in between a check and the open can be opened for real (a FIFO
+    // would hang the run while it holds the lock).
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((OFlag::O_NOFOLLOW | OFlag::O_NONBLOCK | OFlag::O_NOCTTY).bits())
+        .open(path);
+    match opened {
+        Ok(f) if f.metadata().is_ok_and(|m| m.is_file()) => FileKind::ReadableFile,
+        Ok(_) => FileKind::NotRegular,
+        Err(e) => match Errno::from_raw(e.raw_os_error().unwrap_or(0)) {
+            Errno::ENOENT | Errno::ENOTDIR => FileKind::Missing,
+            Errno::ELOOP => FileKind::NotRegular,
+            // Not openable: a regular file we may not read, or something else.
+            _ => match std::fs::symlink_metadata(path) {
+                Ok(m) if m.file_type().is_file() => FileKind::UnreadableFile,
+                Ok(_) => FileKind::NotRegular,
+                Err(_) => FileKind::Missing,
+            },
         },
     }
 }
@@ -181,14 +196,18 @@ fn read_yml(path: &Path) -> Result<Option<Vec<u8>>, ProbeError> {
     if !meta.is_file() {
         return Ok(None);
     }
-    // O_NONBLOCK: a FIFO swapped in after the check cannot make the open hang.
+    // O_NONBLOCK: a FIFO swapped in after the check cannot make the open hang; the descriptor
+    // is looked at again, and only a regular file is read.
     let opened = std::fs::OpenOptions::new()
         .read(true)
-        .custom_flags(nix::fcntl::OFlag::O_NONBLOCK.bits())
+        .custom_flags((nix::fcntl::OFlag::O_NONBLOCK | nix::fcntl::OFlag::O_NOCTTY).bits())
         .open(path);
     let Ok(file) = opened else {
         return Ok(None);
     };
+    if !file.metadata().is_ok_and(|m| m.is_file()) {
+        return Ok(None);
+    }
     if meta.len() > MAX_YML_BYTES {
         return Err(ProbeError::Io {
             path: path.to_path_buf(),
@@ -309,6 +328,21 @@ mod tests {
         );
         assert_eq!(parse_es_jar("elasticsearch-core-8.13.4.jar"), None);
         assert_eq!(parse_es_jar("elasticsearch-x-content-8.13.4.jar"), None);
+    }
+
+    #[test]
+    fn a_fifo_or_a_link_is_not_regular_and_nothing_blocks() {
+        let t = tempfile::tempdir().unwrap();
+        let fifo = t.path().join("elasticsearch.yml");
+        nix::unistd::mkfifo(&fifo, nix::sys::stat::Mode::from_bits_truncate(0o600)).unwrap();
+        assert_eq!(file_kind(&fifo), FileKind::NotRegular);
+        let file = t.path().join("real");
+        std::fs::write(&file, "x").unwrap();
+        let link = t.path().join("link");
+        std::os::unix::fs::symlink(&file, &link).unwrap();
+        assert_eq!(file_kind(&link), FileKind::NotRegular);
+        assert_eq!(file_kind(&file), FileKind::ReadableFile);
+        assert_eq!(file_kind(&t.path().join("none")), FileKind::Missing);
     }
 
     #[test]

@@ -14,6 +14,9 @@
 //!    (every value takes at least one byte of text, or two for an empty one); it stops what the
 //!    scanner could miss and nested aliases (fifty aliases of collections can still double fifty
 //!    times).
+//! 3. **A byte budget** for the text of the scalars built: at most [`byte_budget`] (four times
+//!    the document's length plus [`EXTRA_BYTES`]). Aliases of one large scalar are copies of it:
+//!    5,000 aliases of a 100 KB string are 115 KB of YAML and 500 MB of strings.
 //!
 //! The tree built is exactly `serde_yaml_ng::Value`'s (same visitor semantics, same duplicate-key
 //! errors), so flattening is unchanged.
@@ -34,6 +37,14 @@ pub const MAX_COLLECTION_ALIASES: usize = 50;
 /// Values allowed beyond twice the document's length.
 pub const EXTRA_VALUES: usize = 100_000;
 
+/// Scalar bytes allowed beyond four times the document's length.
+pub const EXTRA_BYTES: usize = 1 << 20;
+
+/// How many bytes of scalar text a document of `len` bytes may expand to.
+pub fn byte_budget(len: usize) -> usize {
+    len.saturating_mul(4).saturating_add(EXTRA_BYTES)
+}
+
 /// How many values a document of `len` bytes may expand to.
 pub fn value_budget(len: usize) -> usize {
     len.saturating_mul(2).saturating_add(EXTRA_VALUES)
@@ -52,6 +63,7 @@ pub(crate) enum Refused {
 pub(crate) fn parse(text: &str) -> Result<Value, Refused> {
     let budget = Budget {
         left: Cell::new(value_budget(text.len())),
+        bytes_left: Cell::new(byte_budget(text.len())),
         exceeded: Cell::new(false),
     };
     let parsed = Node(&budget).deserialize(serde_yaml_ng::Deserializer::from_str(text));
@@ -64,10 +76,26 @@ pub(crate) fn parse(text: &str) -> Result<Value, Refused> {
 
 struct Budget {
     left: Cell<usize>,
+    bytes_left: Cell<usize>,
     exceeded: Cell<bool>,
 }
 
 impl Budget {
+    /// Pays for one value holding `len` bytes of text.
+    fn take_text<E: de::Error>(&self, len: usize) -> Result<(), E> {
+        self.take()?;
+        match self.bytes_left.get().checked_sub(len) {
+            Some(left) => {
+                self.bytes_left.set(left);
+                Ok(())
+            }
+            None => {
+                self.exceeded.set(true);
+                Err(E::custom("the document expands to too much text"))
+            }
+        }
+    }
+
     fn take<E: de::Error>(&self) -> Result<(), E> {
         match self.left.get().checked_sub(1) {
             Some(left) => {
@@ -121,12 +149,12 @@ impl<'de> Visitor<'de> for Node<'_> {
     }
 
     fn visit_str<E: de::Error>(self, s: &str) -> Result<Value, E> {
-        self.0.take()?;
+        self.0.take_text(s.len())?;
         Ok(Value::String(s.to_owned()))
     }
 
     fn visit_string<E: de::Error>(self, s: String) -> Result<Value, E> {
-        self.0.take()?;
+        self.0.take_text(s.len())?;
         Ok(Value::String(s))
     }
 
@@ -453,6 +481,23 @@ mod tests {
         );
         assert_eq!(collection_aliases(&bomb, 50), 51);
         assert_eq!(count(&bomb), 2000);
+    }
+
+    #[test]
+    fn the_byte_budget_stops_copies_of_a_large_scalar() {
+        // Review (second round) finding 3: 5,000 aliases of a 100 KB string.
+        let mut text = format!("a: &a \"{}\"\nb: [", "x".repeat(100_000));
+        for i in 0..5_000 {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str("*a");
+        }
+        text.push_str("]\n");
+        assert!(matches!(parse(&text), Err(Refused::TooManyValues(_))));
+        // A few copies of a moderate string are fine.
+        let ok = format!("a: &a \"{}\"\nb: [*a, *a, *a]\n", "x".repeat(1_000));
+        assert!(parse(&ok).is_ok());
     }
 
     #[test]

@@ -117,7 +117,7 @@ impl fmt::Display for SettingsError {
             Self::TooManyValues { file, max } => write!(
                 f,
                 "the configuration file [{file}] expands through aliases to more than {max} \
-                 values; refused"
+                 values, or to more than four times its size in text; refused"
             ),
             Self::NotAMapping { file } => {
                 write!(f, "the configuration file [{file}] must hold a mapping of settings at its top level")
