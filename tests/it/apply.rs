@@ -2,18 +2,19 @@
 //! failure leaves the config directory as it was (§5), that a killed run is finished or undone by
 //! the next one, that runs are serialised, and how the `elastic` password is delivered.
 
-use std::os::unix::fs::{MetadataExt, PermissionsExt};
+use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use esac_keystore::FormatVersion;
+use esac_testkit::faults::for_each_in_parallel;
 use esac_testkit::fixtures::{bcrypt_verify, key_pool_dir, keystore_with, write_keystore};
 use esac_testkit::{assert_same_tree, is_root, Bin, Home, Run, Tree};
 
 use crate::common::{
-    assert_configured, keystore_list, keystore_show, leftovers, BLOCK_START, STOCK_YML,
-    TLS_PASSWORD_SETTINGS,
+    assert_configured, keystore_list, keystore_show, leftovers, mode, set_mode, BLOCK_START,
+    FASTEST, STOCK_YML, TLS_PASSWORD_SETTINGS,
 };
 use crate::ES_AUTOCONF;
 
@@ -28,18 +29,7 @@ fn reached(step: &str, existing: bool) -> bool {
 }
 
 const FAST: &[&str] = &["--key-type", "ecdsa-p256"];
-/// For the many runs of the fault-injection tests: keystore format 5 derives its key with 10,000
-/// PBKDF2 iterations instead of 210,000; the file operations under test are the same.
-const FASTEST: &[&str] = &["--key-type", "ecdsa-p256", "--keystore-format", "5"];
 const PW_ALPHABET: &str = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789*-_=+";
-
-fn mode(p: &Path) -> u32 {
-    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
-}
-
-fn set_mode(p: &Path, m: u32) {
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
-}
 
 /// Writes a keystore (format 6) with `keystore.seed`, the given entries and password.
 fn write_current_keystore(config: &Path, password: &str, entries: &[(&str, &str)]) {
@@ -303,25 +293,7 @@ fn for_each_case(case: impl Fn(bool, &str) + Sync) {
         .into_iter()
         .flat_map(|e| StepId::ALL.iter().map(move |s| (e, s.name())))
         .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..4)
-            .map(|_| {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((existing, step)) = cases.get(i) else {
-                        break;
-                    };
-                    case(*existing, step);
-                })
-            })
-            .collect();
-        for w in workers {
-            if let Err(panic) = w.join() {
-                std::panic::resume_unwind(panic);
-            }
-        }
-    });
+    for_each_in_parallel(&cases, 4, |(existing, step)| case(*existing, step));
 }
 
 #[test]
@@ -433,12 +405,8 @@ fn real_sigkills_during_a_run_are_recovered() {
         let delay = full.mul_f64((i as f64 * 1000.0 + jitter as f64) / 5000.0);
         let home = home_variant(i % 2 == 1);
         let before = home.stable_snapshot();
-        let mut child = ES_AUTOCONF
-            .command()
-            .args(["init", "--es-home"])
-            .arg(home.path())
-            .env("ESAC_TEST_KEY_POOL", key_pool_dir())
-            .stdin(Stdio::null())
+        let mut child = home
+            .pool_command(&["init"])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -461,14 +429,7 @@ fn two_runs_at_once_configure_once() {
     for _ in 0..3 {
         let home = ES_AUTOCONF.home(STOCK_YML);
         let spawn = || {
-            ES_AUTOCONF
-                .command()
-                .args(["init", "--key-type", "ecdsa-p256", "--es-home"])
-                .arg(home.path())
-                .env("ESAC_TEST_KEY_POOL", key_pool_dir())
-                .stdin(Stdio::null())
-                .stdout(Stdio::piped())
-                .stderr(Stdio::piped())
+            home.pool_command(&["init", "--key-type", "ecdsa-p256"])
                 .spawn()
                 .unwrap()
         };

@@ -1,15 +1,19 @@
-//! What the topic modules share beyond `esac-testkit`: the stock `elasticsearch.yml`, and what a
-//! complete auto-configuration looks like.
+//! What the topic modules share beyond `esac-testkit`: the stock `elasticsearch.yml`, what a
+//! complete auto-configuration looks like, and small readers of modes, trees and JSON output.
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use esac_testkit::Tree;
+use esac_testkit::{tree_diff, Run, Tree};
 
 use crate::ES_AUTOCONF;
 
 /// The stock `elasticsearch.yml` shipped with Elasticsearch 8 (comments only).
 pub const STOCK_YML: &str = include_str!("../data/elasticsearch.yml");
+
+/// For the many runs of the fault-injection tests: keystore format 5 derives its key with 10,000
+/// PBKDF2 iterations instead of 210,000; the file operations under test are the same.
+pub const FASTEST: &[&str] = &["--key-type", "ecdsa-p256", "--keystore-format", "5"];
 
 /// The three settings auto-configuration adds to the keystore.
 pub const TLS_PASSWORD_SETTINGS: [&str; 3] = [
@@ -36,7 +40,6 @@ pub fn keystore_show(config: &Path, name: &str, env: &[(&str, &str)]) -> String 
 /// 0750 directory, the keystore (0660) with the TLS passwords, the yml block once, no leftovers.
 pub fn assert_configured(config: &Path, env: &[(&str, &str)]) {
     let certs = config.join("certs");
-    let mode = |p: &Path| std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777;
     assert_eq!(mode(&certs), 0o750, "{}", certs.display());
     let mut names: Vec<_> = std::fs::read_dir(&certs)
         .unwrap()
@@ -78,4 +81,38 @@ pub fn leftovers(config: &Path) -> Vec<String> {
         }
     }
     out
+}
+
+/// The permission bits of `p` (not followed when it is a link).
+pub fn mode(p: &Path) -> u32 {
+    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
+}
+
+pub fn set_mode(p: &Path, m: u32) {
+    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
+}
+
+/// The JSON document a run printed.
+#[track_caller]
+pub fn json(run: &Run) -> serde_json::Value {
+    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
+}
+
+/// Every path whose entry differs between two snapshots.
+pub fn changed(before: &Tree, after: &Tree) -> Vec<String> {
+    tree_diff(before, after)
+        .into_iter()
+        .map(|l| l.split(": ").next().unwrap_or_default().to_owned())
+        .collect()
+}
+
+/// The names of the steps of the plan in a run's JSON document (a dry run's, usually).
+#[track_caller]
+pub fn plan_steps(run: &Run) -> Vec<String> {
+    json(run)["plan"]["steps"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no plan: {run:?}"))
+        .iter()
+        .map(|s| s["step"].as_str().unwrap().to_owned())
+        .collect()
 }

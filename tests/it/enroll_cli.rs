@@ -8,9 +8,7 @@
 //! token can come from a file, standard input or `ENROLLMENT_TOKEN`, and then never appears in
 //! the process list.
 
-use std::io::Write;
 use std::path::Path;
-use std::process::Stdio;
 use std::time::{Duration, Instant, SystemTime};
 
 use esac_enroll::testserver::{Failure, ServerOptions, TestServer};
@@ -91,7 +89,37 @@ pub(crate) fn token_string(t: &EnrollmentToken) -> String {
 }
 
 pub(crate) fn enroll(b: &Home, token: &str) -> Run {
-    b.init(&["--key-type", "ecdsa-p256", "--enrollment-token", token])
+    enroll_env(b, token, &[])
+}
+
+fn enroll_env(b: &Home, token: &str, env: &[(&str, &str)]) -> Run {
+    b.init_env(
+        &["--key-type", "ecdsa-p256", "--enrollment-token", token],
+        env,
+    )
+}
+
+/// A new node enrolls (with `env`) through a server of `a` whose answer fails as `failure`: the
+/// run ends with `code`, says `text` and leaves the node exactly as it was. Returns the run, its
+/// failure's name and how long it took.
+fn failed_enrollment(
+    a: &Home,
+    failure: &Failure,
+    code: i32,
+    text: &str,
+    env: &[(&str, &str)],
+) -> (Run, String, Duration) {
+    let srv = server(a, failure.clone());
+    let b = ES_AUTOCONF.home(STOCK_YML);
+    let before = b.stable_snapshot();
+    let started = Instant::now();
+    let run = enroll_env(&b, &token_string(&srv.token()), env);
+    let took = started.elapsed();
+    let name = format!("{failure:?}").chars().take(60).collect::<String>();
+    assert_eq!(run.code, code, "{name}: {run:?}");
+    assert!(run.stderr.contains(text), "{name}: {run:?}");
+    assert_same_tree(&before, &b.stable_snapshot(), &name);
+    (run, name, took)
 }
 
 /// review-security.md L1, L2 and L7: a peer that holds the pinned CA but answers with YAML in
@@ -127,34 +155,15 @@ fn hostile_or_broken_peers_change_nothing() {
         ),
     ];
     for (failure, code, text) in cases {
-        let srv = server(&a, failure.clone());
-        let b = ES_AUTOCONF.home(STOCK_YML);
-        let before = b.stable_snapshot();
-        let started = Instant::now();
-        let run = b.init_env(
-            &[
-                "--key-type",
-                "ecdsa-p256",
-                "--enrollment-token",
-                &token_string(&srv.token()),
-            ],
-            &[("ESAC_TEST_HTTP_DEADLINE_MS", "2500")],
-        );
-        let name = format!("{failure:?}").chars().take(60).collect::<String>();
-        assert_eq!(run.code, code, "{name}: {run:?}");
-        assert!(run.stderr.contains(text), "{name}: {run:?}");
+        let env = [("ESAC_TEST_HTTP_DEADLINE_MS", "2500")];
+        let (run, name, took) = failed_enrollment(&a, &failure, code, text, &env);
         assert!(!run.stderr.contains("panicked"), "{name}: {run:?}");
         // The peer's value is shown escaped: it cannot forge lines on the operator's terminal.
         assert!(
             !run.stderr.contains("\nxpack.security.authc"),
             "{name}: {run:?}"
         );
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{name}: {:?}",
-            started.elapsed()
-        );
-        assert_same_tree(&before, &b.stable_snapshot(), &name);
+        assert!(took < Duration::from_secs(30), "{name}: {took:?}");
     }
 }
 
@@ -190,24 +199,10 @@ fn the_token_can_come_from_a_file_standard_input_or_the_environment() {
 
     // The first line of standard input.
     let b = ES_AUTOCONF.home(STOCK_YML);
-    let mut child = ES_AUTOCONF
-        .command()
-        .args(args)
-        .args(["--enrollment-token-file", "-", "--es-home"])
-        .arg(b.path())
-        .env("ESAC_TEST_KEY_POOL", pool)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(format!("{token}\r\n").as_bytes())
-        .unwrap();
-    let run = Run::from(child.wait_with_output().unwrap());
+    let run = Run::with_stdin(
+        &mut b.pool_command(&[&args[..], &["--enrollment-token-file", "-"]].concat()),
+        format!("{token}\r\n").as_bytes(),
+    );
     assert_eq!(run.code, 0, "{run:?}");
     assert_configured(&b.config(), &[]);
 
@@ -288,32 +283,23 @@ fn a_token_from_a_file_is_not_in_the_process_list() {
     let b = ES_AUTOCONF.home(STOCK_YML);
     let file = b.path().join("token");
     std::fs::write(&file, &token).unwrap();
-    let pool = key_pool_dir();
-    let child = ES_AUTOCONF
-        .command()
-        .args([
-            "init",
-            "--key-type",
-            "ecdsa-p256",
-            "--enrollment-token-file",
-        ])
-        .arg(&file)
-        .arg("--es-home")
-        .arg(b.path())
-        .env("ESAC_TEST_KEY_POOL", &pool)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let spawn = |b: &Home, token_args: &[&str]| {
+        b.pool_command(&[&["init", "--key-type", "ecdsa-p256"], token_args].concat())
+            .spawn()
+            .unwrap()
+    };
     let deadline = Instant::now() + Duration::from_secs(30);
-    while srv.requests().is_empty() {
-        assert!(
-            Instant::now() < deadline,
-            "the run never reached the cluster"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let wait_for_requests = |n: usize| {
+        while srv.requests().len() < n {
+            assert!(
+                Instant::now() < deadline,
+                "the run never reached the cluster"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    };
+    let child = spawn(&b, &["--enrollment-token-file", file.to_str().unwrap()]);
+    wait_for_requests(1);
     // The run is now waiting for the stalled answer.
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
     let cmdline = String::from_utf8_lossy(&cmdline).replace('\0', " ");
@@ -325,30 +311,8 @@ fn a_token_from_a_file_is_not_in_the_process_list() {
 
     // The same look finds a token given as a command-line value.
     let b = ES_AUTOCONF.home(STOCK_YML);
-    let child = ES_AUTOCONF
-        .command()
-        .args([
-            "init",
-            "--key-type",
-            "ecdsa-p256",
-            "--enrollment-token",
-            &token,
-        ])
-        .arg("--es-home")
-        .arg(b.path())
-        .env("ESAC_TEST_KEY_POOL", &pool)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    while srv.requests().len() < 2 {
-        assert!(
-            Instant::now() < deadline,
-            "the run never reached the cluster"
-        );
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    let child = spawn(&b, &["--enrollment-token", &token]);
+    wait_for_requests(2);
     let cmdline = std::fs::read(format!("/proc/{}/cmdline", child.id())).unwrap();
     assert!(String::from_utf8_lossy(&cmdline).contains(&token));
     let run = Run::from(child.wait_with_output().unwrap());
@@ -425,13 +389,7 @@ fn failure_shapes_map_to_elasticsearch_codes_and_change_nothing() {
         ),
     ];
     for (failure, code, text) in cases {
-        let srv = server(&a, failure.clone());
-        let b = ES_AUTOCONF.home(STOCK_YML);
-        let before = b.stable_snapshot();
-        let run = enroll(&b, &token_string(&srv.token()));
-        assert_eq!(run.code, code, "{failure:?}: {run:?}");
-        assert!(run.stderr.contains(text), "{failure:?}: {run:?}");
-        assert_same_tree(&before, &b.stable_snapshot(), &format!("{failure:?}"));
+        failed_enrollment(&a, &failure, code, text, &[]);
     }
 
     // Wrong fingerprint: the pinned CA does not match.

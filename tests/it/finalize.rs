@@ -8,70 +8,36 @@
 //! step leaves every file old or new.
 
 use std::os::unix::fs::PermissionsExt;
-use std::path::Path;
 
-use esac_testkit::fixtures::key_pool_dir;
-use esac_testkit::{assert_same_tree, tree_diff, Home, Run, Tree};
+use esac_testkit::faults::{every_failpoint, for_each_in_parallel};
+use esac_testkit::{assert_same_tree, Home, Run};
 
-use crate::common::{keystore_list, leftovers, STOCK_YML};
+use crate::common::{
+    changed, json, keystore_list, leftovers, mode, plan_steps, FASTEST, STOCK_YML,
+};
 use crate::ES_AUTOCONF;
 
-const FASTEST: &[&str] = &["--key-type", "ecdsa-p256", "--keystore-format", "5"];
 const HASH: &str = "autoconfiguration.password_hash";
 /// The run's clock (debug builds), so two nodes get the same block timestamp.
 const NOW: &str = "1790000000";
 
-fn vint(out: &mut Vec<u8>, mut v: u64) {
-    while v >= 0x80 {
-        out.push((v as u8 & 0x7f) | 0x80);
-        v >>= 7;
-    }
-    out.push(v as u8);
-}
-
-fn string(out: &mut Vec<u8>, s: &str) {
-    vint(out, s.len() as u64);
-    out.extend_from_slice(s.as_bytes());
-}
-
-/// A `segments_N` file (format 10, no segment) with this commit user data, as Lucene writes it.
-fn segments(data: &[(&str, &str)]) -> Vec<u8> {
-    let mut o = Vec::new();
-    o.extend_from_slice(&0x3fd7_6c17u32.to_be_bytes());
-    string(&mut o, "segments");
-    o.extend_from_slice(&10u32.to_be_bytes());
-    o.extend_from_slice(&[0x5a; 16]);
-    o.extend_from_slice(&[1, b'2']);
-    for v in [9, 12, 0, 9] {
-        vint(&mut o, v);
-    }
-    o.extend_from_slice(&17u64.to_be_bytes());
-    vint(&mut o, 4);
-    o.extend_from_slice(&0u32.to_be_bytes());
-    vint(&mut o, data.len() as u64);
-    for (k, v) in data {
-        string(&mut o, k);
-        string(&mut o, v);
-    }
-    o.extend_from_slice(&0xc028_93e8u32.to_be_bytes());
-    o.extend_from_slice(&0u32.to_be_bytes());
-    let crc = crc32fast::hash(&o);
-    o.extend_from_slice(&u64::from(crc).to_be_bytes());
-    o
-}
-
-/// The node has started and formed its cluster (Elasticsearch 8.8+ evidence).
+/// The node has started and formed its cluster (Elasticsearch 8.8+ evidence: a `segments_N`
+/// with this commit user data, as Lucene writes it).
 fn formed(home: &Home) {
     let state = home.path().join("data/_state");
     std::fs::create_dir_all(&state).unwrap();
     std::fs::write(
         state.join("segments_2"),
-        segments(&[
-            ("cluster_uuid", "Q8bn8mXpT1aQmNmeK4fJ0w"),
-            ("cluster_uuid_committed", "true"),
-            ("current_term", "1"),
-            ("last_accepted_version", "17"),
-        ]),
+        esac_probe::fuzzing::commit(
+            10,
+            0,
+            &[
+                ("cluster_uuid", "Q8bn8mXpT1aQmNmeK4fJ0w"),
+                ("cluster_uuid_committed", "true"),
+                ("current_term", "1"),
+                ("last_accepted_version", "17"),
+            ],
+        ),
     )
     .unwrap();
     std::fs::write(state.join("write.lock"), "").unwrap();
@@ -80,39 +46,35 @@ fn formed(home: &Home) {
 /// A node configured by `init` (at the fixed clock) from `yml`, with extra `init` arguments.
 fn node(yml: &str, args: &[&str]) -> Home {
     let home = ES_AUTOCONF.home(yml);
-    let mut a = FASTEST.to_vec();
-    a.extend_from_slice(args);
-    let run = home.init_env(&a, &[("ESAC_TEST_NOW", NOW)]);
+    let run = home.init_env(&[FASTEST, args].concat(), &[("ESAC_TEST_NOW", NOW)]);
     assert_eq!(run.code, 0, "{run:?}");
     home
 }
 
-fn finalize(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let pool = key_pool_dir();
-    let mut all = vec!["finalize"];
-    all.extend_from_slice(args);
-    let mut e = vec![("ESAC_TEST_KEY_POOL", pool.to_str().unwrap())];
-    e.extend_from_slice(env);
-    home.run_env(&all, &e)
+/// [`node`], [`formed`].
+fn formed_node(yml: &str, args: &[&str]) -> Home {
+    let home = node(yml, args);
+    formed(&home);
+    home
 }
 
-fn json(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
+/// A formed node whose `init` stored the `elastic` password's hash in the keystore (as the
+/// package install does, with `--credentials-file`).
+fn formed_node_with_hash() -> Home {
+    let home = ES_AUTOCONF.home(STOCK_YML);
+    let creds = home.path().join("creds.json");
+    let args = [FASTEST, &["--credentials-file", creds.to_str().unwrap()]].concat();
+    assert_eq!(home.init(&args).code, 0);
+    formed(&home);
+    home
+}
+
+fn finalize(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Run {
+    home.run_with_pool(&[&["finalize"], args].concat(), env)
 }
 
 fn yml(home: &Home) -> String {
     std::fs::read_to_string(home.yml()).unwrap()
-}
-
-fn changed(before: &Tree, after: &Tree) -> Vec<String> {
-    tree_diff(before, after)
-        .into_iter()
-        .map(|l| l.split(": ").next().unwrap_or_default().to_owned())
-        .collect()
-}
-
-fn mode(p: &Path) -> u32 {
-    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
 }
 
 #[test]
@@ -156,8 +118,7 @@ fn the_stock_block_becomes_the_block_without_initial_master_nodes() {
 
 #[test]
 fn a_block_with_user_lines_inside_loses_only_the_setting() {
-    let home = node(STOCK_YML, &[]);
-    formed(&home);
+    let home = formed_node(STOCK_YML, &[]);
     let original = yml(&home);
     let edited = original.replace(
         "# Additional nodes can still join the cluster later\n",
@@ -179,8 +140,7 @@ fn a_block_with_user_lines_inside_loses_only_the_setting() {
     );
 
     // A CRLF file with the setting outside the block, as a block sequence.
-    let home = node(STOCK_YML, &["-E", "discovery.type=single-node"]);
-    formed(&home);
+    let home = formed_node(STOCK_YML, &["-E", "discovery.type=single-node"]);
     let crlf = format!(
         "cluster.name: prod\r\ncluster.initial_master_nodes:\r\n- node-1\r\n- node-2\r\n# mine\r\n{}",
         yml(&home)
@@ -199,11 +159,7 @@ fn a_block_with_user_lines_inside_loses_only_the_setting() {
 
 #[test]
 fn refusals_change_nothing() {
-    let formed_stock = || {
-        let h = node(STOCK_YML, &[]);
-        formed(&h);
-        h
-    };
+    let formed_stock = || formed_node(STOCK_YML, &[]);
     // (what, home, args, env, reason)
     type Case = (
         &'static str,
@@ -233,11 +189,7 @@ fn refusals_change_nothing() {
         ),
         (
             "a transport off loopback without seed hosts",
-            {
-                let h = node(&open_transport, &[]);
-                formed(&h);
-                h
-            },
+            formed_node(&open_transport, &[]),
             vec![],
             vec![],
             "would_fail_discovery_check",
@@ -259,8 +211,7 @@ fn refusals_change_nothing() {
         (
             "formation unreadable",
             {
-                let h = node(STOCK_YML, &[]);
-                formed(&h);
+                let h = formed_node(STOCK_YML, &[]);
                 std::fs::write(h.path().join("data/_state/segments_3"), b"torn").unwrap();
                 h
             },
@@ -270,14 +221,10 @@ fn refusals_change_nothing() {
         ),
         (
             "a nested form",
-            {
-                let h = node(
-                    "cluster:\n  name: prod\n  initial_master_nodes: [node-1]\n",
-                    &["-E", "discovery.type=single-node"],
-                );
-                formed(&h);
-                h
-            },
+            formed_node(
+                "cluster:\n  name: prod\n  initial_master_nodes: [node-1]\n",
+                &["-E", "discovery.type=single-node"],
+            ),
             vec!["-E", "discovery.type=multi-node"],
             vec![],
             "unsupported_yml_form",
@@ -309,8 +256,7 @@ fn assumed_formation_and_seed_hosts() {
     assert!(!yml(&home).contains("initial_master_nodes"));
 
     // A transport on 0.0.0.0: the [M] lines become the [S] lines of an enrolled node.
-    let home = node(&format!("transport.host: 0.0.0.0\n{STOCK_YML}"), &[]);
-    formed(&home);
+    let home = formed_node(&format!("transport.host: 0.0.0.0\n{STOCK_YML}"), &[]);
     let before = yml(&home);
     let run = finalize(&home, &["--seed-hosts", "10.0.0.2:9300,es3:9300"], &[]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -331,12 +277,7 @@ fn assumed_formation_and_seed_hosts() {
 
 #[test]
 fn password_hash_and_leftovers_only_when_asked() {
-    let home = ES_AUTOCONF.home(STOCK_YML);
-    let creds = home.path().join("creds.json");
-    let mut a = FASTEST.to_vec();
-    a.extend(["--credentials-file", creds.to_str().unwrap()]);
-    assert_eq!(home.init(&a).code, 0);
-    formed(&home);
+    let home = formed_node_with_hash();
     let config = home.config();
     assert!(keystore_list(&config, &[]).iter().any(|n| n == HASH));
     std::fs::create_dir(config.join("certs.1700000000.orig")).unwrap();
@@ -403,12 +344,7 @@ fn password_hash_and_leftovers_only_when_asked() {
 
 #[test]
 fn a_refused_action_does_not_stop_the_others() {
-    let home = ES_AUTOCONF.home(STOCK_YML);
-    let creds = home.path().join("creds.json");
-    let mut a = FASTEST.to_vec();
-    a.extend(["--credentials-file", creds.to_str().unwrap()]);
-    assert_eq!(home.init(&a).code, 0);
-    formed(&home);
+    let home = formed_node_with_hash();
     let before = yml(&home);
     let run = finalize(
         &home,
@@ -431,8 +367,7 @@ fn a_refused_action_does_not_stop_the_others() {
 
 #[test]
 fn dry_run_writes_nothing() {
-    let home = node(STOCK_YML, &[]);
-    formed(&home);
+    let home = formed_node(STOCK_YML, &[]);
     let before = home.stable_snapshot();
     let run = finalize(&home, &["--dry-run", "--clean-backups"], &[]);
     assert_eq!(run.code, 0, "{run:?}");
@@ -454,12 +389,7 @@ fn dry_run_writes_nothing() {
 fn finalize_failing_or_killed_at_every_step() {
     let args = ["--remove-password-hash", "--clean-backups"];
     let make = || {
-        let home = ES_AUTOCONF.home(STOCK_YML);
-        let creds = home.path().join("creds.json");
-        let mut a = FASTEST.to_vec();
-        a.extend(["--credentials-file", creds.to_str().unwrap()]);
-        assert_eq!(home.init(&a).code, 0);
-        formed(&home);
+        let home = formed_node_with_hash();
         std::fs::create_dir(home.config().join("certs.1700000000.orig")).unwrap();
         std::fs::write(home.config().join("certs.1700000000.orig/x"), "old").unwrap();
         home
@@ -467,86 +397,53 @@ fn finalize_failing_or_killed_at_every_step() {
     let probe = make();
     let mut dry = args.to_vec();
     dry.extend(["--dry-run", "--format", "json"]);
-    let doc = json(&finalize(&probe, &dry, &[]));
-    let steps: Vec<String> = doc["plan"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap().to_owned())
-        .collect();
+    let steps = plan_steps(&finalize(&probe, &dry, &[]));
     assert_eq!(steps.len(), 8, "{steps:?}");
-    let cases: Vec<(String, String)> = steps
-        .iter()
-        .flat_map(|s| {
-            [
-                (s.clone(), s.clone()),
-                (s.clone(), format!("abort:{s}")),
-                (s.clone(), format!("abort-after:{s}")),
-            ]
-        })
-        .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..4)
-            .map(|_| {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((step, fault)) = cases.get(i) else {
-                        break;
-                    };
-                    let home = make();
-                    let old_yml = yml(&home);
-                    let old_ks = std::fs::read(home.keystore()).unwrap();
-                    let before = home.stable_snapshot();
-                    let run = finalize(&home, &args, &[("ESAC_FAILPOINT", fault)]);
-                    let new_yml = yml(&home);
-                    assert!(
-                        new_yml == old_yml || !new_yml.contains("initial_master_nodes"),
-                        "{fault}: old or new"
-                    );
-                    let ks = std::fs::read(home.keystore()).unwrap();
-                    let has_hash = keystore_list(&home.config(), &[]).iter().any(|n| n == HASH);
-                    assert!(ks == old_ks || !has_hash, "{fault}: old or new keystore");
-                    if !fault.starts_with("abort") {
-                        if step == "cleanup" {
-                            assert_eq!(run.code, 0, "{fault}: {run:?}");
-                        } else {
-                            assert_ne!(run.code, 0, "{fault}: {run:?}");
-                            assert_same_tree(&before, &home.stable_snapshot(), fault);
-                        }
-                    }
-                    let journal = home.config().join(".es-autoconf.journal").exists();
-                    let again = finalize(&home, &args, &[]);
-                    assert!(again.code == 0 || again.code == 80, "{fault}: {again:?}");
-                    if journal {
-                        assert!(
-                            again.stderr.contains("found an interrupted run"),
-                            "{fault}: {again:?}"
-                        );
-                    }
-                    assert!(!yml(&home).contains("initial_master_nodes"), "{fault}");
-                    assert!(!keystore_list(&home.config(), &[]).iter().any(|n| n == HASH));
-                    assert!(
-                        !home.config().join("certs.1700000000.orig").exists(),
-                        "{fault}"
-                    );
-                    assert_eq!(leftovers(&home.config()), Vec::<String>::new(), "{fault}");
-                })
-            })
-            .collect();
-        for w in workers {
-            if let Err(p) = w.join() {
-                std::panic::resume_unwind(p);
+    for_each_in_parallel(&every_failpoint(&steps), 4, |(step, fault)| {
+        let home = make();
+        let old_yml = yml(&home);
+        let old_ks = std::fs::read(home.keystore()).unwrap();
+        let before = home.stable_snapshot();
+        let run = finalize(&home, &args, &[("ESAC_FAILPOINT", fault)]);
+        let new_yml = yml(&home);
+        assert!(
+            new_yml == old_yml || !new_yml.contains("initial_master_nodes"),
+            "{fault}: old or new"
+        );
+        let ks = std::fs::read(home.keystore()).unwrap();
+        let has_hash = keystore_list(&home.config(), &[]).iter().any(|n| n == HASH);
+        assert!(ks == old_ks || !has_hash, "{fault}: old or new keystore");
+        if !fault.starts_with("abort") {
+            if step == "cleanup" {
+                assert_eq!(run.code, 0, "{fault}: {run:?}");
+            } else {
+                assert_ne!(run.code, 0, "{fault}: {run:?}");
+                assert_same_tree(&before, &home.stable_snapshot(), fault);
             }
         }
+        let journal = home.config().join(".es-autoconf.journal").exists();
+        let again = finalize(&home, &args, &[]);
+        assert!(again.code == 0 || again.code == 80, "{fault}: {again:?}");
+        if journal {
+            assert!(
+                again.stderr.contains("found an interrupted run"),
+                "{fault}: {again:?}"
+            );
+        }
+        assert!(!yml(&home).contains("initial_master_nodes"), "{fault}");
+        assert!(!keystore_list(&home.config(), &[]).iter().any(|n| n == HASH));
+        assert!(
+            !home.config().join("certs.1700000000.orig").exists(),
+            "{fault}"
+        );
+        assert_eq!(leftovers(&home.config()), Vec::<String>::new(), "{fault}");
     });
 }
 
 #[test]
 fn a_bind_mounted_yml_is_rewritten_in_place() {
     use std::os::unix::fs::MetadataExt;
-    let home = node(STOCK_YML, &[]);
-    formed(&home);
+    let home = formed_node(STOCK_YML, &[]);
     let ino = std::fs::metadata(home.yml()).unwrap().ino();
     let run = finalize(&home, &[], &[("ESAC_FAILPOINT", "ebusy:write_yml")]);
     assert_eq!(run.code, 0, "{run:?}");

@@ -12,12 +12,11 @@ use esac_keystore::FormatVersion;
 use esac_testkit::fixtures::{key_pool_dir, keystore_with, write_keystore};
 use esac_testkit::{assert_same_tree, is_root, Home, Run, Tree};
 
-use crate::common::{assert_configured, STOCK_YML};
+use crate::common::{assert_configured, FASTEST, STOCK_YML};
 use crate::ES_AUTOCONF;
 
 /// The run's clock (debug builds): names of the run are predictable from it.
 const NOW: &str = "1700000000";
-const FASTEST: &[&str] = &["--key-type", "ecdsa-p256", "--keystore-format", "5"];
 
 fn journal(home: &Home) -> PathBuf {
     home.config().join(".es-autoconf.journal")
@@ -43,19 +42,24 @@ fn existing_home() -> Home {
 
 /// Starts `init` on `home` with a failpoint (and more environment), output captured.
 fn spawn_init(home: &Home, failpoint: &str, env: &[(&str, &str)]) -> std::process::Child {
-    ES_AUTOCONF
-        .command()
-        .args(["init", "--es-home"])
-        .arg(home.path())
-        .args(FASTEST)
-        .env("ESAC_TEST_KEY_POOL", key_pool_dir())
+    home.pool_command(&[&["init"], FASTEST].concat())
         .env("ESAC_FAILPOINT", failpoint)
         .envs(env.iter().copied())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
         .spawn()
         .unwrap()
+}
+
+/// Runs `init` again and checks that it refuses to recover (exit 76), says each of `says`, and
+/// leaves the tree as it was (`what` names the case).
+#[track_caller]
+fn recovery_refused(home: &Home, says: &[&str], what: &str) {
+    let before = home.snapshot();
+    let run = home.init(FASTEST);
+    assert_eq!(run.code, 76, "{what}: {run:?}");
+    for s in says {
+        assert!(run.stderr.contains(s), "{s}: {run:?}");
+    }
+    assert_same_tree(&before, &home.snapshot(), what);
 }
 
 fn start_node(home: &Home) {
@@ -97,14 +101,9 @@ fn an_old_format_journal_is_refused_and_nothing_is_touched() {
         &home,
         "es-autoconf journal 1\nepoch=1700000000\nkeystore_existed=false\ncerts_existed=false\nyml_after=0:0000000000000000\n",
     );
-    let before = home.snapshot();
-    let run = home.init(FASTEST);
-    assert_eq!(run.code, 76, "{run:?}");
-    assert!(run.stderr.contains(".es-autoconf.journal"), "{run:?}");
-    assert!(run.stderr.contains("nothing was changed"), "{run:?}");
-    assert_same_tree(
-        &before,
-        &home.snapshot(),
+    recovery_refused(
+        &home,
+        &[".es-autoconf.journal", "nothing was changed"],
         "a refused journal changes nothing",
     );
 }
@@ -132,15 +131,11 @@ fn a_forged_journal_naming_the_live_keystore_and_certs_is_refused() {
                 .collect::<String>()
         ),
     );
-    let before = home.snapshot();
-    let run = home.init(FASTEST);
-    assert_eq!(run.code, 76, "{run:?}");
-    assert!(
-        run.stderr.contains("was changed since the run stopped"),
-        "{run:?}"
+    recovery_refused(
+        &home,
+        &["was changed since the run stopped", "is no longer empty"],
+        "nothing touched",
     );
-    assert!(run.stderr.contains("is no longer empty"), "{run:?}");
-    assert_same_tree(&before, &home.snapshot(), "nothing touched");
     // The JSON document says the same, with its own reason code.
     let run = home.init(&["--format", "json"]);
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -173,10 +168,7 @@ fn an_interrupted_run_followed_by_someone_elses_configuration_is_left_alone() {
         assert_eq!(other.code, 0, "{kill_at}: {other:?}");
         start_node(&home);
         write_journal(&home, std::str::from_utf8(&j).unwrap());
-        let before = home.snapshot();
-        let run = home.init(FASTEST);
-        assert_eq!(run.code, 76, "{kill_at}: {run:?}");
-        assert_same_tree(&before, &home.snapshot(), kill_at);
+        recovery_refused(&home, &[], kill_at);
         std::fs::remove_file(journal(&home)).unwrap();
         assert_configured(&home.config(), &[]);
     }
@@ -385,14 +377,11 @@ fn an_interrupted_in_place_rewrite_does_not_undo_a_later_edit() {
         format!("{STOCK_YML}cluster.name: operator-edit\n"),
     )
     .unwrap();
-    let before = home.snapshot();
-    let run = home.init(FASTEST);
-    assert_eq!(run.code, 76, "{run:?}");
-    assert!(
-        run.stderr.contains("was changed since the run stopped"),
-        "{run:?}"
+    recovery_refused(
+        &home,
+        &["was changed since the run stopped"],
+        "the operator's edit is kept",
     );
-    assert_same_tree(&before, &home.snapshot(), "the operator's edit is kept");
 }
 
 #[test]
@@ -401,13 +390,12 @@ fn an_interrupted_in_place_renewal_does_not_undo_a_store_put_there_since() {
     assert_eq!(home.init(FASTEST).code, 0);
     let other = ES_AUTOCONF.home(STOCK_YML);
     assert_eq!(other.init(FASTEST).code, 0);
-    let pool = key_pool_dir();
     let renew = |failpoint: Option<&str>| {
-        let mut env = vec![("ESAC_TEST_KEY_POOL", pool.to_str().unwrap())];
-        if let Some(f) = failpoint {
-            env.push(("ESAC_FAILPOINT", f));
-        }
-        home.run_env(&["renew", "http", "--force"], &env)
+        let env: Vec<_> = failpoint
+            .map(|f| ("ESAC_FAILPOINT", f))
+            .into_iter()
+            .collect();
+        home.run_with_pool(&["renew", "http", "--force"], &env)
     };
     let killed = renew(Some("torn:write_http_p12"));
     assert_ne!(killed.code, 0, "{killed:?}");
@@ -557,18 +545,16 @@ fn a_signal_after_the_commit_does_not_cost_the_password() {
     ] {
         let home = ES_AUTOCONF.home(STOCK_YML);
         let creds = home.path().join("credentials.json");
-        let child = ES_AUTOCONF
-            .command()
-            .args(["init", "--es-home"])
-            .arg(home.path())
-            .args(FASTEST)
-            .arg("--credentials-file")
-            .arg(&creds)
-            .env("ESAC_TEST_KEY_POOL", key_pool_dir())
+        let child = home
+            .pool_command(
+                &[
+                    &["init"],
+                    FASTEST,
+                    &["--credentials-file", creds.to_str().unwrap()],
+                ]
+                .concat(),
+            )
             .env("ESAC_FAILPOINT", failpoint)
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         // Signal once the run is in the pause (its journal shows the step before it is done).

@@ -6,7 +6,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
-use esac_testkit::tools::{require_tool, run_tool};
+use esac_testkit::tools::{require_tool, run_tool, success};
 use esac_testkit::Run;
 
 use crate::common::{assert_configured, keystore_show, STOCK_YML};
@@ -23,25 +23,30 @@ fn tool(program: &str, args: &[&str]) -> Run {
     ))
 }
 
+/// `keytool -list -v` of a PKCS#12 file (the password passed in the environment): what it
+/// printed.
+pub fn keytool_list(p12: &Path, password: &str) -> String {
+    let args = [
+        "-list",
+        "-v",
+        "-storetype",
+        "PKCS12",
+        "-keystore",
+        p12.to_str().unwrap(),
+        "-storepass:env",
+        "KT_PW",
+    ];
+    let mut keytool = Command::new(require_tool("keytool"));
+    keytool.args(args).env("KT_PW", password);
+    let out = run_tool(&mut keytool, b"", LIMIT);
+    success(&format!("keytool -list {}", p12.display()), &out)
+}
+
 /// `keytool -list -v`, as (alias, entry type) pairs.
 fn keytool_entries(p12: &Path, password: &str) -> Vec<(String, String)> {
-    let run = tool(
-        "keytool",
-        &[
-            "-list",
-            "-v",
-            "-storetype",
-            "PKCS12",
-            "-keystore",
-            p12.to_str().unwrap(),
-            "-storepass",
-            password,
-        ],
-    );
-    assert_eq!(run.code, 0, "keytool {}: {run:?}", p12.display());
     let mut out = Vec::new();
     let mut alias = None;
-    for line in run.stdout.lines() {
+    for line in keytool_list(p12, password).lines() {
         if let Some(a) = line.strip_prefix("Alias name: ") {
             alias = Some(a.to_owned());
         } else if let Some(t) = line.strip_prefix("Entry type: ") {

@@ -12,15 +12,17 @@ use std::process::{Command, Stdio};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use esac_secret::Secret;
+use esac_testkit::faults::{every_failpoint, for_each_in_parallel};
 use esac_testkit::fixtures::{key_pool_dir, keystore_with, write_keystore};
-use esac_testkit::{assert_same_tree, is_root, tree_diff, Bin, Home, Run, Tree};
+use esac_testkit::{assert_same_tree, is_root, Bin, Home, Run};
 
-use crate::common::{keystore_show, leftovers, STOCK_YML};
+use crate::common::{
+    changed, json, keystore_show, leftovers, mode, plan_steps, FASTEST, STOCK_YML,
+};
 use crate::ES_AUTOCONF;
 
-const FASTEST: &[&str] = &["--key-type", "ecdsa-p256", "--keystore-format", "5"];
 const DAY: u64 = 86_400;
-const HTTP_PASSWORD: &str = "xpack.security.http.ssl.keystore.secure_password";
+pub const HTTP_PASSWORD: &str = "xpack.security.http.ssl.keystore.secure_password";
 
 fn now() -> u64 {
     SystemTime::now()
@@ -41,12 +43,7 @@ pub fn node(days_ago: u64) -> Home {
 
 /// `es-autoconf renew <args>` with the test key pool.
 pub fn renew(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Run {
-    let pool = key_pool_dir();
-    let mut all = vec!["renew"];
-    all.extend_from_slice(args);
-    let mut e = vec![("ESAC_TEST_KEY_POOL", pool.to_str().unwrap())];
-    e.extend_from_slice(env);
-    home.run_env(&all, &e)
+    home.run_with_pool(&[&["renew"], args].concat(), env)
 }
 
 /// The HTTP store of a config dir, opened with the password from its keystore.
@@ -61,29 +58,14 @@ fn cert(der: &[u8]) -> esac_certspec::ExistingCert {
     esac_pki::existing_cert(der).unwrap()
 }
 
-fn json(run: &Run) -> serde_json::Value {
-    serde_json::from_str(&run.stdout).unwrap_or_else(|e| panic!("{e}: {run:?}"))
-}
-
-fn pem_der(pem: &[u8]) -> Vec<u8> {
+/// The DER of the one certificate in a PEM file.
+pub fn pem_der(pem: &[u8]) -> Vec<u8> {
     use base64::Engine as _;
     let text = String::from_utf8_lossy(pem);
     let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
     base64::engine::general_purpose::STANDARD
         .decode(b64)
         .unwrap()
-}
-
-/// Every path whose entry differs between two snapshots.
-fn changed(before: &Tree, after: &Tree) -> Vec<String> {
-    tree_diff(before, after)
-        .into_iter()
-        .map(|l| l.split(": ").next().unwrap_or_default().to_owned())
-        .collect()
-}
-
-fn mode(p: &Path) -> u32 {
-    std::fs::symlink_metadata(p).unwrap().permissions().mode() & 0o7777
 }
 
 #[test]
@@ -562,17 +544,14 @@ fn owner_group_and_mode_are_kept() {
 }
 
 /// The steps of a `renew` plan, from its dry run's JSON.
-fn plan_steps(home: &Home, args: &[&str]) -> Vec<String> {
-    let mut a = args.to_vec();
-    a.extend(["--dry-run", "--format", "json"]);
-    let run = renew(home, &a, &[]);
+fn renew_steps(home: &Home, args: &[&str]) -> Vec<String> {
+    let run = renew(
+        home,
+        &[args, &["--dry-run", "--format", "json"]].concat(),
+        &[],
+    );
     assert_eq!(run.code, 0, "{run:?}");
-    json(&run)["plan"]["steps"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|s| s["step"].as_str().unwrap().to_owned())
-        .collect()
+    plan_steps(&run)
 }
 
 /// The files a renewal may change, with their bytes.
@@ -588,36 +567,10 @@ fn renewed_files(config: &Path) -> Vec<(String, Vec<u8>)> {
 /// old or all new (and then a valid store under the CA in `http_ca.crt`); the next run says
 /// what it found, and leaves no journal.
 fn faults_at_every_step(days_ago: u64, args: &[&str]) {
-    let steps = plan_steps(&node(days_ago), args);
+    let steps = renew_steps(&node(days_ago), args);
     assert!(steps.len() >= 4, "{steps:?}");
-    let cases: Vec<(String, String)> = steps
-        .iter()
-        .flat_map(|s| {
-            [
-                (s.clone(), s.clone()),
-                (s.clone(), format!("abort:{s}")),
-                (s.clone(), format!("abort-after:{s}")),
-            ]
-        })
-        .collect();
-    let next = std::sync::atomic::AtomicUsize::new(0);
-    std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..4)
-            .map(|_| {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some((step, fault)) = cases.get(i) else {
-                        break;
-                    };
-                    one_fault(days_ago, args, step, fault);
-                })
-            })
-            .collect();
-        for w in workers {
-            if let Err(p) = w.join() {
-                std::panic::resume_unwind(p);
-            }
-        }
+    for_each_in_parallel(&every_failpoint(&steps), 4, |(step, fault)| {
+        one_fault(days_ago, args, step, fault);
     });
 }
 
@@ -966,14 +919,12 @@ fn real_sigkills_during_a_renewal_are_recovered() {
         let home = node(710);
         let config = home.config();
         let old = std::fs::read(config.join("certs/http.p12")).unwrap();
-        let mut cmd = ES_AUTOCONF.command();
-        cmd.args(["renew", "http", "--es-home"])
-            .arg(home.path())
-            .env("ESAC_TEST_KEY_POOL", key_pool_dir())
-            .stdin(Stdio::null())
+        let mut child = home
+            .pool_command(&["renew", "http"])
             .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        let mut child = cmd.spawn().unwrap();
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(std::time::Duration::from_micros(took * i / 10));
         let _ = child.kill();
         let _ = child.wait();

@@ -18,10 +18,9 @@ use std::time::{Duration, Instant};
 use esac_testkit::tools::{require_tool, run_tool, success, text};
 
 use crate::common::keystore_show;
-use crate::renew::{node, renew, renew_at, store};
+use crate::renew::{node, pem_der, renew, renew_at, store, HTTP_PASSWORD};
 
 const LIMIT: Duration = Duration::from_secs(300);
-const HTTP_PASSWORD: &str = "xpack.security.http.ssl.keystore.secure_password";
 
 fn harness_source() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/ReloadHarness.java")
@@ -34,15 +33,6 @@ fn serial(s: &str) -> String {
 
 fn sha256_hex(bytes: &[u8]) -> String {
     esac_pki::sha256_hex(bytes)
-}
-
-fn pem_der(pem: &[u8]) -> Vec<u8> {
-    use base64::Engine as _;
-    let text = String::from_utf8_lossy(pem);
-    let b64: String = text.lines().filter(|l| !l.starts_with("-----")).collect();
-    base64::engine::general_purpose::STANDARD
-        .decode(b64)
-        .unwrap()
 }
 
 /// The server side of `ReloadHarness.java`, killed (by its own handle) when dropped.
@@ -369,16 +359,7 @@ fn a_store_written_by_the_jdk_is_renewed() {
     let new = store(&config);
     assert_eq!(new.ca.cert_der(), old.ca.cert_der());
     assert_ne!(new.leaf.cert_der(), old.leaf.cert_der());
-    let list = keytool(&[
-        "-list",
-        "-v",
-        "-storetype",
-        "PKCS12",
-        "-keystore",
-        p12.to_str().unwrap(),
-        "-storepass:env",
-        "KT_PW",
-    ]);
+    let list = crate::jdk_openssl::keytool_list(&p12, &password);
     let aliases: Vec<&str> = list
         .lines()
         .filter_map(|l| l.strip_prefix("Alias name: "))

@@ -10,17 +10,13 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use esac_keystore::FormatVersion;
-use esac_testkit::fixtures::{key_pool_dir, keystore_with, write_keystore};
+use esac_testkit::fixtures::{keystore_with, write_keystore};
 use esac_testkit::{assert_same_tree, is_root, Bin, Run};
 
-use crate::common::{assert_configured, keystore_show, STOCK_YML};
+use crate::common::{assert_configured, keystore_show, set_mode, STOCK_YML};
 use crate::ES_AUTOCONF;
 
 const FAST: [&str; 2] = ["--key-type", "ecdsa-p256"];
-
-fn set_mode(p: &Path, m: u32) {
-    std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap();
-}
 
 /// review-security.md L8.3: a run killed between creating the credentials file and writing it
 /// leaves it empty; the retry (a package's `postinst` run again) takes it over instead of
@@ -93,16 +89,8 @@ fn an_empty_credentials_file_left_by_a_killed_run_is_reused() {
 fn a_closed_standard_output_after_the_commit_is_not_an_error() {
     for format in ["json", "text"] {
         let home = ES_AUTOCONF.home(STOCK_YML);
-        let mut child = ES_AUTOCONF
-            .command()
-            .args(["init", "--format", format])
-            .args(FAST)
-            .arg("--es-home")
-            .arg(home.path())
-            .env("ESAC_TEST_KEY_POOL", key_pool_dir())
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
+        let mut child = home
+            .pool_command(&[&["init", "--format", format], &FAST[..]].concat())
             .spawn()
             .unwrap();
         drop(child.stdout.take());

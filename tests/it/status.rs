@@ -1166,48 +1166,15 @@ fn the_tree_check_catches_a_write() {
 /// With outside tools: a commit written by Lucene itself, and real bind mounts.
 #[cfg(feature = "interop")]
 mod interop {
-    use std::path::{Path, PathBuf};
+    use std::path::Path;
     use std::process::Command;
     use std::time::Duration;
 
-    use esac_testkit::tools::{require_tool, run_tool, success};
+    use esac_testkit::tools::{require_tool, run_tool};
     use esac_testkit::Bin;
 
     use super::*;
-
-    fn lucene_core_jar() -> PathBuf {
-        if let Some(p) = std::env::var_os("ESAC_LUCENE_CORE_JAR") {
-            return PathBuf::from(p);
-        }
-        let mut jars: Vec<PathBuf> = std::fs::read_dir("/usr/share/java")
-            .into_iter()
-            .flatten()
-            .filter_map(|e| e.ok().map(|e| e.path()))
-            .filter(|p| {
-                let n = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                n.starts_with("lucene-core-8") && n.ends_with(".jar")
-            })
-            .collect();
-        jars.sort();
-        jars.pop()
-            .expect("no lucene-core 8 jar in /usr/share/java: run `cargo xtask deps`")
-    }
-
-    fn lucene_commit(state: &Path, data: &[&str]) {
-        std::fs::create_dir_all(state).unwrap();
-        let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/LuceneCommit.java");
-        let out = run_tool(
-            Command::new(require_tool("java"))
-                .arg("-cp")
-                .arg(lucene_core_jar())
-                .arg(program)
-                .arg(state)
-                .args(data),
-            b"",
-            Duration::from_secs(120),
-        );
-        success("java LuceneCommit", &out);
-    }
+    use crate::finalize_interop::lucene_commit;
 
     #[test]
     fn formation_evidence_written_by_lucene_is_read() {

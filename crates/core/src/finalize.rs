@@ -929,13 +929,7 @@ mod tests {
             "\t",
             "",
         ];
-        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let mut next = crate::fuzzing::xorshift(0x9e37_79b9_7f4a_7c15);
         for _ in 0..20_000 {
             let n = (next() % 24) as usize;
             let text: String = (0..n)

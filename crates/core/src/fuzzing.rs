@@ -34,3 +34,16 @@ pub fn instances(data: &[u8]) {
         }
     }
 }
+
+/// The deterministic xorshift64 sequence from `seed` (not zero) that the random-input tests of the
+/// workspace draw from: the same seed gives the same inputs on every run, and nothing random is
+/// read.
+pub fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    }
+}

@@ -640,13 +640,7 @@ mod tests {
     #[test]
     fn random_input_never_panics() {
         let seed = "instances:\n  - name: \"CN=es01,O=x\"\n    filename: es01\n    ip: [\"10.0.0.1\", \"::1\"]\n    dns: [es01.local]\n    cn: [es01]\n  - name: es02\n";
-        let mut state: u64 = 0x9e37_79b9_7f4a_7c15;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = crate::fuzzing::xorshift(0x9e37_79b9_7f4a_7c15);
         for round in 0..3000 {
             let mut bytes = seed.as_bytes().to_vec();
             if round % 3 == 0 {

@@ -89,17 +89,20 @@ pub mod fuzzing {
 
     #[cfg(test)]
     mod tests {
-        #[test]
-        fn random_inputs_do_not_panic() {
-            use base64::Engine;
-            // xorshift: deterministic, no dependency.
-            let mut s: u64 = 0x9E37_79B9_7F4A_7C15;
-            let mut next = || {
+        /// A deterministic xorshift64 sequence: the same inputs on every run, no dependency.
+        fn xorshift(mut s: u64) -> impl FnMut() -> u64 {
+            move || {
                 s ^= s << 13;
                 s ^= s >> 7;
                 s ^= s << 17;
                 s
-            };
+            }
+        }
+
+        #[test]
+        fn random_inputs_do_not_panic() {
+            use base64::Engine;
+            let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
             let pieces: [&[u8]; 8] = [
                 b"{\"ver\":",
                 b"\"8.1\"",
@@ -133,13 +136,7 @@ pub mod fuzzing {
 
         #[test]
         fn random_http_responses_do_not_panic() {
-            let mut s: u64 = 0x2545_F491_4F6C_DD1D;
-            let mut next = || {
-                s ^= s << 13;
-                s ^= s >> 7;
-                s ^= s << 17;
-                s
-            };
+            let mut next = xorshift(0x2545_F491_4F6C_DD1D);
             let pieces: [&[u8]; 14] = [
                 b"HTTP/1.1 200 OK\r\n",
                 b"HTTP/1.1 100 Continue\r\n\r\n",

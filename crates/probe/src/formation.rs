@@ -16,8 +16,8 @@ use esac_core::finalize::Formation;
 const MAX_SEGMENTS_BYTES: u64 = 16 * 1024 * 1024;
 /// The most directory entries of `_state` looked at.
 const MAX_STATE_ENTRIES: usize = 100_000;
-const CODEC_MAGIC: u32 = 0x3fd7_6c17;
-const FOOTER_MAGIC: u32 = 0xc028_93e8;
+pub(crate) const CODEC_MAGIC: u32 = 0x3fd7_6c17;
+pub(crate) const FOOTER_MAGIC: u32 = 0xc028_93e8;
 
 /// The formation evidence of the first data directory that has a cluster state (`_state`, or
 /// Elasticsearch 7's `nodes/0/_state`).
@@ -267,80 +267,9 @@ pub fn parse_segments(bytes: &[u8]) -> Result<BTreeMap<String, String>, String> 
 }
 
 #[cfg(test)]
-pub(crate) mod tests {
+mod tests {
     use super::*;
-
-    fn vint(out: &mut Vec<u8>, mut v: u64) {
-        while v >= 0x80 {
-            out.push((v as u8 & 0x7f) | 0x80);
-            v >>= 7;
-        }
-        out.push(v as u8);
-    }
-
-    fn string(out: &mut Vec<u8>, s: &str) {
-        vint(out, s.len() as u64);
-        out.extend_from_slice(s.as_bytes());
-    }
-
-    /// A `segments_N` file as Lucene writes it (lifecycle spec §1.5), with `segments` segments.
-    pub(crate) fn segments_file(format: u32, segments: usize, data: &[(&str, &str)]) -> Vec<u8> {
-        let mut o = Vec::new();
-        o.extend_from_slice(&CODEC_MAGIC.to_be_bytes());
-        string(&mut o, "segments");
-        o.extend_from_slice(&format.to_be_bytes());
-        o.extend_from_slice(&[7; 16]);
-        o.push(1);
-        o.push(b'1');
-        for v in [9, 8, 0, 9] {
-            vint(&mut o, v);
-        }
-        o.extend_from_slice(&42u64.to_be_bytes());
-        vint(&mut o, 300);
-        o.extend_from_slice(&(segments as u32).to_be_bytes());
-        if segments > 0 {
-            for v in [9, 8, 0] {
-                vint(&mut o, v);
-            }
-        }
-        for i in 0..segments {
-            string(&mut o, &format!("_{i}"));
-            o.extend_from_slice(&[1; 16]);
-            string(&mut o, "Lucene95");
-            o.extend_from_slice(&(-1i64).to_be_bytes());
-            o.extend_from_slice(&0u32.to_be_bytes());
-            o.extend_from_slice(&(-1i64).to_be_bytes());
-            o.extend_from_slice(&(-1i64).to_be_bytes());
-            o.extend_from_slice(&0u32.to_be_bytes());
-            if format >= 10 {
-                o.push(1);
-                o.extend_from_slice(&[2; 16]);
-            }
-            vint(&mut o, 1);
-            string(&mut o, "_0_1.fnm");
-            o.extend_from_slice(&1u32.to_be_bytes());
-            o.extend_from_slice(&3u32.to_be_bytes());
-            vint(&mut o, 0);
-            if format >= 11 {
-                o.extend_from_slice(&1u32.to_be_bytes());
-                o.extend_from_slice(&5u32.to_be_bytes());
-                o.extend_from_slice(&6u64.to_be_bytes());
-                o.extend_from_slice(&2u32.to_be_bytes());
-                o.extend_from_slice(&7u64.to_be_bytes());
-                o.extend_from_slice(&8u64.to_be_bytes());
-            }
-        }
-        vint(&mut o, data.len() as u64);
-        for (k, v) in data {
-            string(&mut o, k);
-            string(&mut o, v);
-        }
-        o.extend_from_slice(&FOOTER_MAGIC.to_be_bytes());
-        o.extend_from_slice(&0u32.to_be_bytes());
-        let crc = crc32fast::hash(&o);
-        o.extend_from_slice(&u64::from(crc).to_be_bytes());
-        o
-    }
+    use crate::fuzzing::commit;
 
     #[test]
     fn user_data_of_every_format() {
@@ -351,7 +280,7 @@ pub(crate) mod tests {
         ];
         for format in 9..=11 {
             for segments in 0..3 {
-                let bytes = segments_file(format, segments, &data);
+                let bytes = commit(format, segments, &data);
                 let got = parse_segments(&bytes).unwrap();
                 assert_eq!(got.len(), 3, "{format}/{segments}");
                 assert_eq!(
@@ -362,20 +291,20 @@ pub(crate) mod tests {
                 );
             }
         }
-        let accepted = segments_file(10, 1, &[("last_accepted_version", "3")]);
+        let accepted = commit(10, 1, &[("last_accepted_version", "3")]);
         assert_eq!(
             evidence(&parse_segments(&accepted).unwrap()),
             Formation::Accepted
         );
-        let fresh = segments_file(10, 1, &[("last_accepted_version", "0")]);
+        let fresh = commit(10, 1, &[("last_accepted_version", "0")]);
         assert_eq!(
             evidence(&parse_segments(&fresh).unwrap()),
             Formation::NotFormed
         );
-        let mut bad = segments_file(10, 1, &data);
+        let mut bad = commit(10, 1, &data);
         bad[30] ^= 1;
         assert!(parse_segments(&bad).unwrap_err().contains("checksum"));
-        assert!(parse_segments(&segments_file(12, 0, &data)).is_err());
+        assert!(parse_segments(&commit(12, 0, &data)).is_err());
     }
 
     #[test]
@@ -386,12 +315,12 @@ pub(crate) mod tests {
         std::fs::create_dir_all(d2.join("_state")).unwrap();
         std::fs::write(
             d2.join("_state/segments_9"),
-            segments_file(10, 0, &[("last_accepted_version", "0")]),
+            commit(10, 0, &[("last_accepted_version", "0")]),
         )
         .unwrap();
         std::fs::write(
             d2.join("_state/segments_a"),
-            segments_file(10, 0, &[("cluster_uuid_committed", "true")]),
+            commit(10, 0, &[("cluster_uuid_committed", "true")]),
         )
         .unwrap();
         std::fs::write(d2.join("_state/write.lock"), "").unwrap();
@@ -406,7 +335,7 @@ pub(crate) mod tests {
         std::fs::create_dir_all(d1.join("nodes/0/_state")).unwrap();
         std::fs::write(
             d1.join("nodes/0/_state/segments_1"),
-            segments_file(9, 1, &[("last_accepted_version", "5")]),
+            commit(9, 1, &[("last_accepted_version", "5")]),
         )
         .unwrap();
         assert_eq!(formation(&[d1]), Formation::Accepted);
@@ -428,14 +357,8 @@ pub(crate) mod tests {
     /// Any bytes at all: an answer, never a panic.
     #[test]
     fn the_reader_never_panics() {
-        let good = segments_file(11, 2, &[("a", "b")]);
-        let mut seed: u64 = 0x2545_f491_4f6c_dd1d;
-        let mut next = || {
-            seed ^= seed << 13;
-            seed ^= seed >> 7;
-            seed ^= seed << 17;
-            seed
-        };
+        let good = commit(11, 2, &[("a", "b")]);
+        let mut next = esac_core::fuzzing::xorshift(0x2545_f491_4f6c_dd1d);
         for _ in 0..20_000 {
             let mut b = good.clone();
             let flips = next() % 4;
@@ -447,12 +370,7 @@ pub(crate) mod tests {
             let _ = parse_segments(&b);
             // With a valid footer, so that the body's parser runs on garbage too.
             let body_len = b.len().saturating_sub(16);
-            let mut c = b[..body_len].to_vec();
-            c.extend_from_slice(&FOOTER_MAGIC.to_be_bytes());
-            c.extend_from_slice(&0u32.to_be_bytes());
-            let crc = crc32fast::hash(&c);
-            c.extend_from_slice(&u64::from(crc).to_be_bytes());
-            let _ = parse_segments(&c);
+            let _ = parse_segments(&crate::fuzzing::seal(b[..body_len].to_vec()));
         }
     }
 }

@@ -3,10 +3,8 @@
 
 use std::os::unix::ffi::OsStrExt;
 
-use crate::{formation, mounts};
-
-const CODEC_MAGIC: u32 = 0x3fd7_6c17;
-const FOOTER_MAGIC: u32 = 0xc028_93e8;
+use crate::formation::{self, CODEC_MAGIC, FOOTER_MAGIC};
+use crate::mounts;
 
 /// The fuzz body: any bytes as `/proc/self/mountinfo`. Panics are findings. Every parsed mount
 /// point is absolute and is found again by a lookup.
@@ -142,6 +140,21 @@ pub fn write_commit(
     seal(b)
 }
 
+/// A `segments_N` file (generation 1) in `format` with `segments` default segments and this
+/// commit user data: what most tests of the formation evidence need.
+pub fn commit(format: i32, segments: usize, user_data: &[(&str, &str)]) -> Vec<u8> {
+    let user_data: Vec<(String, String)> = user_data
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
+    write_commit(
+        format,
+        1,
+        &vec![TestSegment::default(); segments],
+        &user_data,
+    )
+}
+
 fn radix36(mut n: u64) -> String {
     const DIGITS: &[u8] = b"0123456789abcdefghijklmnopqrstuvwxyz";
     let mut out = Vec::new();
@@ -203,13 +216,7 @@ mod tests {
 
     #[test]
     fn mutated_commits_never_panic() {
-        let mut state = 0x2545_F491_4F6C_DD1D_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = esac_core::fuzzing::xorshift(0x2545_F491_4F6C_DD1D);
         let seeds = segments_seeds();
         for round in 0..5_000 {
             let mut data = seeds[round % seeds.len()].clone();

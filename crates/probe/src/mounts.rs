@@ -299,13 +299,7 @@ mod tests {
     #[test]
     fn random_inputs_never_panic() {
         // A deterministic xorshift stream: bytes biased towards the characters that matter.
-        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = esac_core::fuzzing::xorshift(0x9E37_79B9_7F4A_7C15);
         const ALPHABET: &[u8] = b"0123456789 :/-\\\n\tabcrwo,\xff";
         for _ in 0..20_000 {
             let len = (next() % 200) as usize;

@@ -65,13 +65,7 @@ mod tests {
         for s in &seeds {
             fuzz_tls_file(s);
         }
-        let mut state = 0xA076_1D64_78BD_642F_u64;
-        let mut next = || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut next = esac_core::fuzzing::xorshift(0xA076_1D64_78BD_642F);
         for round in 0..300 {
             let mut data = seeds[round % seeds.len()].clone();
             for _ in 0..=(next() % 3) {

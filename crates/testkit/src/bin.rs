@@ -1,6 +1,7 @@
 //! The binary under test: commands with a clean environment, their result, and a copy that any
 //! user can run.
 
+use std::io::Write;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -139,6 +140,21 @@ pub struct Run {
     pub code: i32,
     pub stdout: String,
     pub stderr: String,
+}
+
+impl Run {
+    /// Runs `cmd` with `stdin` written to its standard input (then closed) and both outputs
+    /// captured.
+    pub fn with_stdin(cmd: &mut Command, stdin: &[u8]) -> Run {
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(stdin).unwrap();
+        Run::from(child.wait_with_output().unwrap())
+    }
 }
 
 impl From<Output> for Run {

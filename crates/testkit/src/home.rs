@@ -1,6 +1,5 @@
 //! A temporary Elasticsearch home, and runs of the binary on it.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -60,12 +59,30 @@ impl Home {
 
     /// Runs a real `init` with the test key pool and extra environment.
     pub fn init_env(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
+        self.run_with_pool(&[&["init"], args].concat(), env)
+    }
+
+    /// Runs `es-autoconf <args> --es-home <home>` with the test key pool (`ESAC_TEST_KEY_POOL`)
+    /// and extra environment, which may override it.
+    pub fn run_with_pool(&self, args: &[&str], env: &[(&str, &str)]) -> Run {
         let pool = fixtures::key_pool_dir();
-        let mut all_args = vec!["init"];
-        all_args.extend_from_slice(args);
         let mut all_env = vec![("ESAC_TEST_KEY_POOL", pool.to_str().unwrap())];
         all_env.extend_from_slice(env);
-        self.run_env(&all_args, &all_env)
+        self.run_env(args, &all_env)
+    }
+
+    /// `es-autoconf <args> --es-home <home>` with the test key pool, standard input closed and
+    /// both outputs piped: a run the test starts itself, to watch it, feed it or kill it.
+    pub fn pool_command(&self, args: &[&str]) -> Command {
+        let mut cmd = self.bin.command();
+        cmd.args(args)
+            .arg("--es-home")
+            .arg(self.path())
+            .env("ESAC_TEST_KEY_POOL", fixtures::key_pool_dir())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        cmd
     }
 
     /// `es-autoconf --config-dir <config> keystore <args>`, standard input closed.
@@ -80,20 +97,7 @@ impl Home {
 
     /// Runs [`Home::keystore_command`] with `stdin` on standard input.
     pub fn run_keystore_with_stdin(&self, args: &[&str], stdin: &str) -> Run {
-        let mut child = self
-            .keystore_command(args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(stdin.as_bytes())
-            .unwrap();
-        Run::from(child.wait_with_output().unwrap())
+        Run::with_stdin(&mut self.keystore_command(args), stdin.as_bytes())
     }
 
     /// Runs [`Home::keystore_command`] with `ES_KEYSTORE_PASSPHRASE_FILE` naming a file (in the

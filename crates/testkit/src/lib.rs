@@ -5,12 +5,14 @@
 //!   (`env!("CARGO_BIN_EXE_es-autoconf")`), so they hand its path to [`Bin::new`].
 //! - [`Home`]: a temporary Elasticsearch home; [`Run`]: what one run printed and returned.
 //! - [`Tree`]: a snapshot of a directory, to prove a run changed nothing ([`assert_same_tree`]).
-//! - [`tools`]: outside programs (JDK, openssl, Python, util-linux `script`) for the interop
-//!   tests, which fail, never skip, when one is missing.
+//! - [`tools`]: outside programs (JDK, openssl, Python, util-linux `script`, Lucene) for the
+//!   interop tests, which fail, never skip, when one is missing.
+//! - [`faults`]: the failpoints of every step of a plan, and a worker pool to run them.
 //! - [`fixtures`]: the committed key pool, a `CertParams` fixture and keystore writers.
 //! - [`snapshot`]: expected output kept in files, rewritten with `UPDATE_SNAPSHOTS=1`.
 
 mod bin;
+pub mod faults;
 pub mod fixtures;
 mod home;
 pub mod snapshot;

@@ -5,8 +5,9 @@
 //! Only tests behind a package's `interop` feature call these; a plain `cargo test` needs none of
 //! them.
 
+use std::ffi::OsStr;
 use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
@@ -105,6 +106,53 @@ pub fn success(what: &str, out: &Output) -> String {
         out.status
     );
     text
+}
+
+/// The lucene-core 8 jar: the one `ESAC_LUCENE_CORE_JAR` names, else the newest in
+/// `/usr/share/java` (Debian's `liblucene8-java`); panics, saying how to install it, when there is
+/// none.
+#[track_caller]
+pub fn lucene_core_jar() -> PathBuf {
+    if let Some(p) = std::env::var_os("ESAC_LUCENE_CORE_JAR") {
+        return PathBuf::from(p);
+    }
+    let mut jars: Vec<PathBuf> = std::fs::read_dir("/usr/share/java")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+            name.starts_with("lucene-core-8") && name.ends_with(".jar")
+        })
+        .collect();
+    jars.sort();
+    jars.pop().expect(
+        "no lucene-core 8 jar in /usr/share/java (and ESAC_LUCENE_CORE_JAR is not set): \
+         run `cargo xtask deps`",
+    )
+}
+
+/// Runs the single-file Java program `program` (the JDK compiles it at launch) with
+/// [`lucene_core_jar`] on its class path, `args` after it and `stdin` as its input, through
+/// [`run_tool`]; panics unless it succeeds.
+#[track_caller]
+pub fn run_java_with_lucene<I, S>(program: &Path, args: I, stdin: &[u8], limit: Duration) -> Output
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let out = run_tool(
+        Command::new(require_tool("java"))
+            .arg("-cp")
+            .arg(lucene_core_jar())
+            .arg(program)
+            .args(args),
+        stdin,
+        limit,
+    );
+    let name = program.file_stem().unwrap_or_default().to_string_lossy();
+    success(&format!("java {name}"), &out);
+    out
 }
 
 /// Verifies a bcrypt hash with Python's `bcrypt` module (independent of the Rust crate).

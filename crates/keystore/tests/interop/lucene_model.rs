@@ -5,46 +5,18 @@
 //! Needs a JDK and Debian's `liblucene8-java` (or `ESAC_LUCENE_CORE_JAR` naming a lucene-core 8
 //! jar); without them the test fails and says to run `cargo xtask deps`.
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::path::Path;
 
 use esac_keystore::{encode, store, DerivedKey, FormatVersion, Secret};
-use esac_testkit::tools::{require_tool, run_tool, success};
+use esac_testkit::tools::run_java_with_lucene;
 
 use crate::{entries, hex, keystore, LIMIT};
 
-fn lucene_core_jar() -> PathBuf {
-    if let Some(p) = std::env::var_os("ESAC_LUCENE_CORE_JAR") {
-        return PathBuf::from(p);
-    }
-    let mut jars: Vec<PathBuf> = std::fs::read_dir("/usr/share/java")
-        .into_iter()
-        .flatten()
-        .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-            name.starts_with("lucene-core-8") && name.ends_with(".jar")
-        })
-        .collect();
-    jars.sort();
-    jars.pop().expect(
-        "no lucene-core 8 jar in /usr/share/java (and ESAC_LUCENE_CORE_JAR is not set): \
-         run `cargo xtask deps`",
-    )
-}
-
 /// Runs the Java program on `commands` (one per line) and returns its result lines.
-fn run_java(jar: &Path, commands: &[String]) -> Vec<String> {
+fn run_java(commands: &[String]) -> Vec<String> {
     let program = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/LuceneCheck.java");
-    let out = run_tool(
-        Command::new(require_tool("java"))
-            .arg("-cp")
-            .arg(jar)
-            .arg(program),
-        commands.join("\n").as_bytes(),
-        LIMIT,
-    );
-    success("java LuceneCheck", &out);
+    let no_args: [&str; 0] = [];
+    let out = run_java_with_lucene(&program, no_args, commands.join("\n").as_bytes(), LIMIT);
     String::from_utf8(out.stdout)
         .unwrap()
         .lines()
@@ -72,7 +44,6 @@ fn password_hex(p: &str) -> String {
 
 #[test]
 fn lucene_and_jce_agree_both_ways() {
-    let jar = lucene_core_jar();
     let dir = tempfile::tempdir().unwrap();
     let passwords = ["", "keystorepassword", "pässwörd"];
 
@@ -136,7 +107,7 @@ fn lucene_and_jce_agree_both_ways() {
         }
     }
 
-    let results = run_java(&jar, &commands);
+    let results = run_java(&commands);
     assert_eq!(results.len(), commands.len(), "{results:#?}");
     for (i, want) in expect.iter().enumerate() {
         assert_eq!(&results[i], want, "{}", commands[i]);
