@@ -5,7 +5,7 @@
 
 use std::os::unix::fs::PermissionsExt;
 
-use esac_keystore::{encode, store, FormatVersion, Secret};
+use esac_keystore::{encode, store, FormatVersion, Keystore, Secret};
 use esac_pki::{read_p12, PrivateKey};
 use esac_testkit::fixtures::{keystore_with, p12_with, write_keystore};
 use esac_testkit::{assert_same_tree, is_root, Home, Run};
@@ -20,10 +20,6 @@ const FAST: &[&str] = &["--key-type", "ecdsa-p256", "--keystore-format", "5"];
 const T0: u64 = 1_800_000_000;
 const DAY: u64 = 86_400;
 
-fn at(t: u64) -> String {
-    t.to_string()
-}
-
 /// A node auto-configured by `init` at [`T0`].
 fn configured() -> Home {
     configured_as(FAST)
@@ -37,7 +33,7 @@ fn other_node() -> Home {
 
 fn configured_as(args: &[&str]) -> Home {
     let home = ES_AUTOCONF.home(STOCK_YML);
-    let run = home.init_env(args, &[("ESAC_TEST_NOW", at(T0).as_str())]);
+    let run = home.init_env(args, &[("ESAC_TEST_NOW", now_env(T0).as_str())]);
     assert_eq!(run.code, 0, "{run:?}");
     home
 }
@@ -67,11 +63,7 @@ impl Status {
     }
 
     fn finding(&self, id: &str) -> Option<&Value> {
-        self.json["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == id)
+        by_id(&self.json["findings"], id)
     }
 
     /// The finding is there with this severity, the exit codes are these, and the text output
@@ -99,12 +91,13 @@ impl Status {
     }
 
     fn cert(&self, id: &str) -> Option<&Value> {
-        self.json["certificates"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|c| c["id"] == id)
+        by_id(&self.json["certificates"], id)
     }
+}
+
+/// The first object of the JSON array `list` whose `id` is `id`.
+fn by_id<'a>(list: &'a Value, id: &str) -> Option<&'a Value> {
+    list.as_array().unwrap().iter().find(|f| f["id"] == id)
 }
 
 /// Runs `status args` three times (text, JSON, monitoring) and checks that the tree under the
@@ -142,6 +135,12 @@ fn status(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Status {
     }
 }
 
+/// [`status`] with no arguments, at the time `t`.
+#[track_caller]
+fn status_at(home: &Home, t: u64) -> Status {
+    status(home, &[], &[("ESAC_TEST_NOW", &now_env(t))])
+}
+
 fn now_env(t: u64) -> String {
     t.to_string()
 }
@@ -149,7 +148,7 @@ fn now_env(t: u64) -> String {
 #[test]
 fn a_freshly_configured_node_is_healthy() {
     let home = configured();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     assert_eq!(s.text.code, 0, "{:?}", s.text);
     assert_eq!(s.nagios.code, 0, "{:?}", s.nagios);
     assert_eq!(s.json["overall"], "ok");
@@ -212,7 +211,7 @@ fn a_freshly_configured_node_is_healthy() {
 fn certificates_near_expiry_warn_then_turn_critical() {
     let home = configured();
     // The HTTP certificate lives 730 days from T0.
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + 710 * DAY))]);
+    let s = status_at(&home, T0 + 710 * DAY);
     s.expect("cert.http.expiring", "warning", 0, 1);
     assert_eq!(
         s.finding("cert.http.expiring").unwrap()["details"]["days_left"],
@@ -229,7 +228,7 @@ fn certificates_near_expiry_warn_then_turn_critical() {
         s.nagios
     );
 
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + 725 * DAY))]);
+    let s = status_at(&home, T0 + 725 * DAY);
     s.expect("cert.http.expiring", "critical", 78, 2);
 
     // Thresholds move the boundaries.
@@ -250,7 +249,7 @@ fn certificates_near_expiry_warn_then_turn_critical() {
 #[test]
 fn an_expired_certificate_is_critical() {
     let home = configured();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + 731 * DAY))]);
+    let s = status_at(&home, T0 + 731 * DAY);
     s.expect("cert.http.expired", "critical", 78, 2);
     s.expect_absent("cert.http.expiring");
     assert_eq!(s.cert("http").unwrap()["days_left"], -1);
@@ -262,7 +261,7 @@ fn an_expired_certificate_is_critical() {
 #[test]
 fn a_certificate_from_the_future_means_a_wrong_clock() {
     let home = configured();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 - 2 * DAY))]);
+    let s = status_at(&home, T0 - 2 * DAY);
     s.expect("cert.http.not_yet_valid", "critical", 78, 2);
     s.expect("cert.transport_ca.not_yet_valid", "critical", 78, 2);
 }
@@ -351,7 +350,7 @@ fn pem_home(m: &Material, http_key: &PrivateKey, http_ca: &[u8]) -> Home {
 fn a_manual_pem_layout_is_checked_as_configured() {
     let m = material(&configured());
     let home = pem_home(&m, &m.http_key, &m.http_ca);
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     assert_eq!(s.text.code, 0, "{:?}", s.text);
     assert_eq!(s.nagios.code, 0, "{:?}", s.nagios);
     s.expect("config.not_autoconfigured", "info", 0, 0);
@@ -377,7 +376,7 @@ fn a_key_that_does_not_match_its_certificate_is_critical() {
     let m = material(&configured());
     let other = material(&other_node());
     let home = pem_home(&m, &other.http_key, &m.http_ca);
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("cert.http.key_mismatch", "critical", 78, 2);
     assert_eq!(s.cert("http").unwrap()["key_matches"], false);
     s.expect_absent("cert.http.chain_broken");
@@ -389,7 +388,7 @@ fn a_certificate_the_configured_ca_did_not_issue_is_a_broken_chain() {
     let other = material(&other_node());
     // Same CA name (both are auto-configuration CAs), another key.
     let home = pem_home(&m, &m.http_key, &other.http_ca);
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("cert.http.chain_broken", "critical", 78, 2);
     assert_eq!(s.cert("http").unwrap()["chain_ok"], false);
     s.expect_absent("cert.http.key_mismatch");
@@ -430,7 +429,7 @@ xpack.security.transport.ssl.truststore.path: elastic-certificates.p12
         std::fs::write(&p, bytes).unwrap();
         std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o660)).unwrap();
     }
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     assert_eq!(s.text.code, 0, "{:?}", s.text);
     s.expect("config.not_autoconfigured", "info", 0, 0);
     s.expect("cert.http.no_ca_key", "info", 0, 0);
@@ -451,7 +450,7 @@ xpack.security.transport.ssl.truststore.path: elastic-certificates.p12
         "changeme",
     );
     std::fs::write(home.config().join("http.p12"), locked).unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("keystore.missing", "critical", 78, 2);
     let f = s.finding("keystore.missing").unwrap();
     assert_eq!(
@@ -476,7 +475,7 @@ fn an_http_keystore_with_two_ca_key_entries_is_a_warning() {
         &pw,
     );
     std::fs::write(home.config().join("certs/http.p12"), bytes).unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("cert.http.key_entries", "warning", 0, 1);
     let f = s.finding("cert.http.key_entries").unwrap();
     assert_eq!(f["details"]["ca_key_entries"], 2);
@@ -513,7 +512,7 @@ fn a_keystore_that_is_not_a_file_cannot_be_read() {
     let home = configured();
     std::fs::remove_file(home.keystore()).unwrap();
     std::fs::create_dir(home.keystore()).unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("keystore.unreadable", "unknown", 74, 3);
     assert_eq!(
         s.json["tls"][0]["files"][0]["state"],
@@ -525,7 +524,7 @@ fn a_keystore_that_is_not_a_file_cannot_be_read() {
 fn a_bootstrap_password_in_the_keystore_is_reported() {
     let home = configured();
     set_keystore_value(&home, "bootstrap.password", "changeme-bootstrap");
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("keystore.bootstrap_password_present", "info", 0, 0);
     for out in [&s.text.stdout, &s.json_run.stdout, &s.nagios.stdout] {
         assert!(!out.contains("changeme-bootstrap"));
@@ -560,13 +559,8 @@ fn a_transport_truststore_without_trusted_entries_is_critical() {
 #[test]
 fn san_addresses_no_interface_has_any_more_are_stale() {
     // The certificate was made while the node published 198.51.100.7; it no longer does.
-    let home = ES_AUTOCONF.home(STOCK_YML);
-    let run = home.init_env(
-        &[FAST, &["-E", "network.publish_host=198.51.100.7"]].concat(),
-        &[("ESAC_TEST_NOW", at(T0).as_str())],
-    );
-    assert_eq!(run.code, 0, "{run:?}");
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let home = configured_as(&[FAST, &["-E", "network.publish_host=198.51.100.7"]].concat());
+    let s = status_at(&home, T0 + DAY);
     s.expect("san.stale_entries", "info", 0, 0);
     assert_eq!(
         s.json["san_coverage"]["stale"],
@@ -574,20 +568,27 @@ fn san_addresses_no_interface_has_any_more_are_stale() {
     );
 }
 
-/// Replaces the value of `name` in the (unprotected) keystore of `home`.
-fn set_keystore_value(home: &Home, name: &str, value: &str) {
+/// Changes the (unprotected) keystore of `home` with `edit`, and saves it.
+fn edit_keystore(home: &Home, edit: impl FnOnce(&mut Keystore)) {
     let path = home.keystore();
     let file = store::load(&path).unwrap().unwrap();
     let (mut ks, key) = file.decrypt(&Secret::default()).unwrap();
-    ks.set_string(name, Secret::from_str_copy(value)).unwrap();
+    edit(&mut ks);
     store::save(&path, &encode(&ks, &key).unwrap()).unwrap();
+}
+
+/// Replaces the value of `name` in the (unprotected) keystore of `home`.
+fn set_keystore_value(home: &Home, name: &str, value: &str) {
+    edit_keystore(home, |ks| {
+        ks.set_string(name, Secret::from_str_copy(value)).unwrap();
+    });
 }
 
 #[test]
 fn a_wrong_pkcs12_password_in_the_keystore_is_critical() {
     let home = configured();
     set_keystore_value(&home, TLS_PASSWORD_SETTINGS[0], "not-the-password");
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("tls.http.unreadable", "critical", 78, 2);
     let f = s.finding("tls.http.unreadable").unwrap();
     assert_eq!(f["details"]["setting"], TLS_PASSWORD_SETTINGS[0]);
@@ -600,12 +601,10 @@ fn a_wrong_pkcs12_password_in_the_keystore_is_critical() {
 #[test]
 fn a_missing_password_setting_is_critical() {
     let home = configured();
-    let path = home.keystore();
-    let file = store::load(&path).unwrap().unwrap();
-    let (mut ks, key) = file.decrypt(&Secret::default()).unwrap();
-    ks.remove(TLS_PASSWORD_SETTINGS[1]);
-    store::save(&path, &encode(&ks, &key).unwrap()).unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    edit_keystore(&home, |ks| {
+        ks.remove(TLS_PASSWORD_SETTINGS[1]);
+    });
+    let s = status_at(&home, T0 + DAY);
     s.expect("keystore.missing_setting", "critical", 78, 2);
 }
 
@@ -620,7 +619,7 @@ fn protected() -> Home {
     );
     let file = home.path().join("passphrase");
     std::fs::write(&file, "ks-passphrase\n").unwrap();
-    let now = at(T0);
+    let now = now_env(T0);
     let run = home.init_env(
         FAST,
         &[
@@ -702,7 +701,7 @@ fn a_corrupted_keystore_is_critical() {
     let n = bytes.len();
     bytes[n - 20] ^= 0xff;
     std::fs::write(home.keystore(), bytes).unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("keystore.corrupt", "critical", 78, 2);
 }
 
@@ -797,17 +796,11 @@ fn the_install_time_password_hash_after_formation_is_a_warning() {
     let creds = tempfile::tempdir().unwrap();
     let file = creds.path().join("elastic.json");
     // `--credentials-file` makes init store the password's hash, as the package install does.
-    let other = ES_AUTOCONF.home(STOCK_YML);
-    let now = at(T0);
-    let run = other.init_env(
-        &[FAST, &["--credentials-file", file.to_str().unwrap()]].concat(),
-        &[("ESAC_TEST_NOW", now.as_str())],
-    );
-    assert_eq!(run.code, 0, "{run:?}");
-    let s = status(&other, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let other = configured_as(&[FAST, &["--credentials-file", file.to_str().unwrap()]].concat());
+    let s = status_at(&other, T0 + DAY);
     s.expect("keystore.password_hash_present", "info", 0, 0);
     formed(&other);
-    let s = status(&other, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&other, T0 + DAY);
     s.expect("keystore.password_hash_present", "warning", 0, 1);
     // Neither the password nor its hash is printed.
     let creds: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
@@ -823,7 +816,7 @@ fn a_world_readable_keystore_file_is_critical() {
     let home = configured();
     let p12 = home.config().join("certs/http.p12");
     std::fs::set_permissions(&p12, std::fs::Permissions::from_mode(0o664)).unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("perm.secret_world_readable", "critical", 78, 2);
     s.expect("perm.unexpected_mode", "info", 78, 2);
     let f = s.finding("perm.secret_world_readable").unwrap();
@@ -839,7 +832,7 @@ fn a_world_writable_directory_is_critical() {
         std::fs::Permissions::from_mode(0o777),
     )
     .unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("perm.world_writable", "critical", 78, 2);
 }
 
@@ -929,7 +922,7 @@ fn leftovers_and_an_interrupted_run_are_reported_and_left_alone() {
     )
     .unwrap();
     std::fs::write(c.join("elasticsearch.yml.2f1c.tmp"), b"half").unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("fs.leftovers", "warning", 0, 1);
     assert_eq!(
         s.json["leftovers"],
@@ -942,7 +935,7 @@ fn leftovers_and_an_interrupted_run_are_reported_and_left_alone() {
     s.expect_absent("fs.interrupted_run");
     // A journal is reported, not replayed (the tree check in `status` proves it).
     std::fs::write(c.join(".es-autoconf.journal"), b"not replayed").unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("fs.interrupted_run", "warning", 0, 1);
 }
 
@@ -1024,7 +1017,7 @@ fn a_damaged_block_is_a_warning() {
         yml.replace(esac_core::yml::END_MARKER, "# (marker removed)"),
     )
     .unwrap();
-    let s = status(&home, &[], &[("ESAC_TEST_NOW", &now_env(T0 + DAY))]);
+    let s = status_at(&home, T0 + DAY);
     s.expect("config.block_damaged", "warning", 0, 1);
 }
 
@@ -1269,6 +1262,11 @@ mod interop {
             .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
     }
 
+    /// The `fs.mount_point` finding of a JSON document.
+    fn mount_point(doc: &Value) -> &Value {
+        by_id(&doc["findings"], "fs.mount_point").unwrap_or_else(|| panic!("{doc}"))
+    }
+
     #[test]
     fn bind_mounted_files_are_reported() {
         assert!(
@@ -1281,24 +1279,14 @@ mod interop {
         let yml = outside.path().join("elasticsearch.yml");
         std::fs::copy(home.yml(), &yml).unwrap();
         let doc = status_with_bind_mount(&home, &yml, &home.yml());
-        let f = doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == "fs.mount_point")
-            .unwrap_or_else(|| panic!("{doc}"));
+        let f = mount_point(&doc);
         assert_eq!(f["severity"], "info");
         assert_eq!(f["subject"], "elasticsearch.yml");
 
         let ks = outside.path().join("elasticsearch.keystore");
         std::fs::copy(home.keystore(), &ks).unwrap();
         let doc = status_with_bind_mount(&home, &ks, &home.keystore());
-        let f = doc["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|f| f["id"] == "fs.mount_point")
-            .unwrap_or_else(|| panic!("{doc}"));
+        let f = mount_point(&doc);
         assert_eq!(f["severity"], "warning");
         assert_eq!(f["subject"], "elasticsearch.keystore");
         assert_same_tree(&before, &home.snapshot(), "status with bind mounts");
