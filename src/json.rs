@@ -532,19 +532,14 @@ impl RenewDoc {
                 },
                 None,
             ),
-            RenewOutcome::Planned { plan, .. } => (
+            RenewOutcome::Planned { plan, .. } | RenewOutcome::Renewed { plan, .. } => (
                 "renew",
                 ReasonDoc {
                     code: Reason::Renewed.as_str(),
-                    message: "would renew".into(),
-                },
-                Some(PlanDoc::of(plan)),
-            ),
-            RenewOutcome::Renewed { plan, .. } => (
-                "renew",
-                ReasonDoc {
-                    code: Reason::Renewed.as_str(),
-                    message: "renewed".into(),
+                    message: match o {
+                        RenewOutcome::Planned { .. } => "would renew".into(),
+                        _ => "renewed".into(),
+                    },
                 },
                 Some(PlanDoc::of(plan)),
             ),

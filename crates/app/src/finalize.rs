@@ -10,7 +10,6 @@ use esac_core::finalize::{self, Finalization, FinalizeFacts, FinalizeOptions, Fo
 use esac_core::planner::PASSWORD_HASH_SETTING;
 use esac_core::{EsExit, FileKind};
 use esac_keystore::PasswordSource;
-use esac_probe::ProbeInput;
 use esac_secret::Secret;
 
 use crate::{env, runtime, Console, Failure, Paths};
@@ -86,26 +85,8 @@ pub fn finalize(
     req: &FinalizeRequest,
     console: &dyn Console,
 ) -> Result<FinalizeOutcome, Failure> {
-    let overrides =
-        esac_settings::parse_overrides(&req.settings).map_err(|e| Failure::Usage(e.to_string()))?;
-    let _lock = if req.dry_run {
-        None
-    } else {
-        runtime::lock_and_recover(&paths.config_dir, console)?
-    };
-    let facts = esac_probe::probe(&ProbeInput {
-        es_home: &paths.es_home,
-        config_dir: &paths.config_dir,
-        overrides: &overrides,
-        env: &env::lookup,
-    })
-    .map_err(Failure::Probe)?;
-    let journal = paths.config_dir.join(esac_core::layout::JOURNAL);
-    if req.dry_run && std::fs::symlink_metadata(journal).is_ok() {
-        console.note(
-            "an interrupted es-autoconf run left a journal; a real run will first finish or undo it",
-        );
-    }
+    let overrides = runtime::overrides(&req.settings)?;
+    let (_lock, facts) = runtime::start(paths, &overrides, req.dry_run, console)?;
     if facts.yml_text.is_none() {
         return Err(Failure::Io {
             what: format!("cannot read [{}]", facts.yml_path().display()),
@@ -164,21 +145,11 @@ pub fn finalize(
     let Some(plan) = outcome.finalization.plan.as_ref().filter(|_| !req.dry_run) else {
         return Ok(outcome);
     };
-    let keys = runtime::key_source();
-    let inputs = esac_exec::Inputs {
-        keys: keys.as_ref(),
+    let inputs = runtime::RunInputs {
         keystore_password,
-        elastic_password: None,
-        received: None,
-        data_dirs: Vec::new(),
-        progress: &|line| console.progress(line),
-        renewal: None,
-        interrupts: None,
+        ..Default::default()
     };
-    esac_exec::execute(plan, inputs).map_err(|error| Failure::Exec {
-        error,
-        reconfigure: false,
-    })?;
+    runtime::execute(plan, console, inputs)?;
     outcome.executed = true;
     Ok(outcome)
 }

@@ -16,7 +16,7 @@ use esac_probe::ProbeInput;
 use esac_secret::Secret;
 
 use crate::runtime::{self, keystore_password};
-use crate::{bundle, env, Console, Failure, Paths};
+use crate::{bundle, Console, Failure, Paths};
 
 /// What `init` and `reconfigure` are asked to do.
 #[derive(Debug, Clone, Default)]
@@ -115,17 +115,8 @@ struct Ctx<'a> {
 }
 
 impl Ctx<'_> {
-    fn probe(&self) -> Result<Facts, Failure> {
-        esac_probe::probe(&self.input()).map_err(Failure::Probe)
-    }
-
     fn input(&self) -> ProbeInput<'_> {
-        ProbeInput {
-            es_home: &self.paths.es_home,
-            config_dir: &self.paths.config_dir,
-            overrides: &self.overrides,
-            env: &env::lookup,
-        }
+        runtime::probe_input(self.paths, &self.overrides)
     }
 }
 
@@ -134,8 +125,7 @@ fn context<'a>(
     req: &'a InitRequest,
     console: &'a dyn Console,
 ) -> Result<Ctx<'a>, Failure> {
-    let overrides =
-        esac_settings::parse_overrides(&req.settings).map_err(|e| Failure::Usage(e.to_string()))?;
+    let overrides = runtime::overrides(&req.settings)?;
     Ok(Ctx {
         paths,
         req,
@@ -206,21 +196,13 @@ fn configure_bundle(ctx: &Ctx<'_>, facts: &Facts, dir: &Path) -> Result<InitOutc
         ctx.console,
     )?;
     let received = bundle::node_material(&dir, &manifest, &secrets, &passphrase)?;
-    let keys = runtime::key_source();
-    let inputs = esac_exec::Inputs {
-        keys: keys.as_ref(),
+    let inputs = runtime::RunInputs {
         keystore_password,
-        elastic_password: None,
         received: Some(received),
         data_dirs: facts.data_dirs.iter().map(|d| d.path.clone()).collect(),
-        progress: &|line| ctx.console.progress(line),
         renewal: None,
-        interrupts: None,
     };
-    let executed = esac_exec::execute(&plan, inputs).map_err(|error| Failure::Exec {
-        error,
-        reconfigure: false,
-    })?;
+    let executed = runtime::execute(&plan, ctx.console, inputs)?;
     Ok(InitOutcome::Configured {
         plan: Box::new(plan),
         fingerprint: executed.http_ca_fingerprint.unwrap_or_default(),
@@ -301,27 +283,9 @@ fn confirmed(yes: bool, console: &dyn Console) -> Result<bool, Failure> {
         })
 }
 
-/// A real run holds the config directory for its whole duration, and first finishes or undoes a
-/// run that was killed; then the machine is probed once. A dry run takes no lock and changes
-/// nothing (it reports a leftover journal).
+/// [`runtime::start`] for this run.
 fn start(ctx: &Ctx<'_>) -> Result<(Option<esac_exec::DirLock>, Facts), Failure> {
-    let lock = if ctx.req.dry_run {
-        None
-    } else {
-        runtime::lock_and_recover(&ctx.paths.config_dir, ctx.console)?
-    };
-    let facts = ctx.probe()?;
-    note_leftover_journal(ctx);
-    Ok((lock, facts))
-}
-
-fn note_leftover_journal(ctx: &Ctx<'_>) {
-    let journal = ctx.paths.config_dir.join(esac_core::layout::JOURNAL);
-    if ctx.req.dry_run && std::fs::symlink_metadata(journal).is_ok() {
-        ctx.console.note(
-            "an interrupted es-autoconf run left a journal; a real run will first finish or undo it",
-        );
-    }
+    runtime::start(ctx.paths, &ctx.overrides, ctx.req.dry_run, ctx.console)
 }
 
 /// Where the password goes: a terminal gets it shown once, a credentials file gets it written;

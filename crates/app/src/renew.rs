@@ -13,10 +13,9 @@ use esac_core::renew::{
     self, HttpStoreFacts, LeafOptions, Refusal, RenewCaOptions, RenewHttpOptions,
 };
 use esac_core::{planner, EsExit, Facts, Reason};
-use esac_probe::ProbeInput;
 use esac_secret::Secret;
 
-use crate::{env, runtime, Console, Failure, Paths};
+use crate::{runtime, Console, Failure, Paths};
 
 /// The keystore setting holding the password of the HTTP store.
 pub const HTTP_PASSWORD_SETTING: &str = "xpack.security.http.ssl.keystore.secure_password";
@@ -224,26 +223,8 @@ pub fn renew(
     req: &RenewRequest,
     console: &dyn Console,
 ) -> Result<RenewOutcome, Failure> {
-    let overrides =
-        esac_settings::parse_overrides(&req.settings).map_err(|e| Failure::Usage(e.to_string()))?;
-    let _lock = if req.dry_run {
-        None
-    } else {
-        runtime::lock_and_recover(&paths.config_dir, console)?
-    };
-    let facts = esac_probe::probe(&ProbeInput {
-        es_home: &paths.es_home,
-        config_dir: &paths.config_dir,
-        overrides: &overrides,
-        env: &env::lookup,
-    })
-    .map_err(Failure::Probe)?;
-    let journal = paths.config_dir.join(esac_core::layout::JOURNAL);
-    if req.dry_run && std::fs::symlink_metadata(journal).is_ok() {
-        console.note(
-            "an interrupted es-autoconf run left a journal; a real run will first finish or undo it",
-        );
-    }
+    let overrides = runtime::overrides(&req.settings)?;
+    let (_lock, facts) = runtime::start(paths, &overrides, req.dry_run, console)?;
     let store_path = check_layout(&facts)?;
     let now = runtime::now();
     let (password, store) = read_store(&paths.config_dir, &store_path)?;
@@ -383,21 +364,11 @@ pub fn renew(
             report: Box::new(report),
         });
     }
-    let keys = runtime::key_source();
-    let inputs = esac_exec::Inputs {
-        keys: keys.as_ref(),
-        keystore_password: Secret::default(),
-        elastic_password: None,
-        received: None,
-        data_dirs: Vec::new(),
-        progress: &|line| console.progress(line),
+    let inputs = runtime::RunInputs {
         renewal: Some(esac_exec::Renewal { password, store }),
-        interrupts: None,
+        ..Default::default()
     };
-    let executed = esac_exec::execute(&plan, inputs).map_err(|error| Failure::Exec {
-        error,
-        reconfigure: false,
-    })?;
+    let executed = runtime::execute(&plan, console, inputs)?;
     if let Some(der) = &executed.http_leaf_der {
         if plan.http_store().is_some_and(|e| e.leaf.is_some()) {
             let made = esac_pki::existing_cert(der).map_err(|e| Failure::Io {

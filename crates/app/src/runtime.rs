@@ -1,16 +1,20 @@
-//! What a run takes from the machine besides the probe: the clock, the key source, the directory
-//! lock with recovery of an interrupted run, the keystore password; and what it asks of the
-//! machine first: no core dumps.
+//! What a run takes from the machine: the `-E` overrides, the start every writing command shares
+//! (the directory lock with recovery of an interrupted run, then the probe), the clock, the key
+//! source, the keystore password, the executor's inputs; and what it asks of the machine first:
+//! no core dumps.
 
 use std::path::Path;
 use std::time::{Duration, SystemTime};
 
-use esac_exec::Recovery;
+use esac_core::plan::Plan;
+use esac_core::Facts;
+use esac_exec::{DirLock, Executed, Recovery};
 use esac_keystore::PasswordSource;
 use esac_pki::KeySource;
+use esac_probe::ProbeInput;
 use esac_secret::Secret;
 
-use crate::{env, Console, Failure};
+use crate::{env, Console, Failure, Paths};
 
 /// Keeps the run's secrets (private keys, passwords, the enrollment token) out of core files
 /// and away from other processes of the same user, before anything is read: the core size limit
@@ -133,4 +137,76 @@ pub fn keystore_password(protected: bool) -> Result<Secret, Failure> {
 /// Where a keystore password comes from.
 pub fn password_source() -> PasswordSource {
     PasswordSource::from_passphrase_file_var(std::env::var_os(env::ES_KEYSTORE_PASSPHRASE_FILE))
+}
+
+/// `-E KEY=VALUE` arguments, parsed; a malformed or repeated one is a usage error.
+pub fn overrides(settings: &[String]) -> Result<Vec<(String, String)>, Failure> {
+    esac_settings::parse_overrides(settings).map_err(|e| Failure::Usage(e.to_string()))
+}
+
+/// What the probe reads for `paths` with `overrides` and the process environment.
+pub fn probe_input<'a>(paths: &'a Paths, overrides: &'a [(String, String)]) -> ProbeInput<'a> {
+    ProbeInput {
+        es_home: &paths.es_home,
+        config_dir: &paths.config_dir,
+        overrides,
+        env: &env::lookup,
+    }
+}
+
+/// The start of every command that may write: a real run holds the config directory for its
+/// whole duration ([`lock_and_recover`]); then the machine is probed once. A dry run takes no
+/// lock and changes nothing, and says so when an interrupted run left a journal.
+pub fn start(
+    paths: &Paths,
+    overrides: &[(String, String)],
+    dry_run: bool,
+    console: &dyn Console,
+) -> Result<(Option<DirLock>, Facts), Failure> {
+    let lock = if dry_run {
+        None
+    } else {
+        lock_and_recover(&paths.config_dir, console)?
+    };
+    let facts = esac_probe::probe(&probe_input(paths, overrides)).map_err(Failure::Probe)?;
+    let journal = paths.config_dir.join(esac_core::layout::JOURNAL);
+    if dry_run && std::fs::symlink_metadata(journal).is_ok() {
+        console.note(
+            "an interrupted es-autoconf run left a journal; a real run will first finish or undo it",
+        );
+    }
+    Ok((lock, facts))
+}
+
+/// What a plan needs besides the key source and the console, for the commands whose run holds
+/// no signals of its own and generates no `elastic` password (empty where a command has none).
+#[derive(Default)]
+pub struct RunInputs {
+    /// The existing keystore's password.
+    pub keystore_password: Secret,
+    /// `init --bundle`: the node's material from the bundle.
+    pub received: Option<esac_pki::Received>,
+    /// The data directories, for recovery's check.
+    pub data_dirs: Vec<std::path::PathBuf>,
+    /// `renew`: the HTTP store as read, and its password.
+    pub renewal: Option<esac_exec::Renewal>,
+}
+
+/// Runs `plan` with [`key_source`], its progress shown on `console`.
+pub fn execute(plan: &Plan, console: &dyn Console, run: RunInputs) -> Result<Executed, Failure> {
+    let keys = key_source();
+    let inputs = esac_exec::Inputs {
+        keys: keys.as_ref(),
+        keystore_password: run.keystore_password,
+        elastic_password: None,
+        received: run.received,
+        data_dirs: run.data_dirs,
+        progress: &|line| console.progress(line),
+        renewal: run.renewal,
+        interrupts: None,
+    };
+    esac_exec::execute(plan, inputs).map_err(|error| Failure::Exec {
+        error,
+        reconfigure: false,
+    })
 }

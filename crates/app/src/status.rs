@@ -38,8 +38,7 @@ pub fn run(
     req: &StatusRequest,
     console: &dyn Console,
 ) -> Result<StatusOutcome, Failure> {
-    let overrides =
-        esac_settings::parse_overrides(&req.settings).map_err(|e| Failure::Usage(e.to_string()))?;
+    let overrides = runtime::overrides(&req.settings)?;
     let t = req.thresholds;
     if t.crit_days > t.warn_days {
         return Err(Failure::Usage(format!(

@@ -20,7 +20,7 @@ use crate::plan::{
 };
 use crate::planner::{keystore_format, PASSWORD_HASH_SETTING};
 use crate::reason::Reason;
-use crate::yml::{END_MARKER, START_MARKER};
+use crate::yml::{END_MARKER, START_MARKER, TRANSPORT_HOST_KEYS};
 
 /// The bootstrap-only setting.
 pub const INITIAL_MASTER_NODES: &str = "cluster.initial_master_nodes";
@@ -283,17 +283,6 @@ fn verify(
     Ok(())
 }
 
-/// The host settings that decide whether Elasticsearch enforces its bootstrap checks (the
-/// transport's bind and publish addresses).
-const TRANSPORT_HOST_SETTINGS: [&str; 6] = [
-    "transport.host",
-    "transport.bind_host",
-    "transport.publish_host",
-    "network.host",
-    "network.bind_host",
-    "network.publish_host",
-];
-
 fn loopback_value(v: &str) -> bool {
     let v = v.trim();
     let bare = v.trim_start_matches('[').trim_end_matches(']');
@@ -328,7 +317,7 @@ pub fn discovery_check_failure(settings: &Settings) -> Option<String> {
     {
         return None;
     }
-    for k in TRANSPORT_HOST_SETTINGS {
+    for k in TRANSPORT_HOST_KEYS {
         for v in settings.get_list(k) {
             if !loopback_value(&v) {
                 return Some(format!("{k}: {v}"));

@@ -74,7 +74,15 @@ impl InitOptions {
 pub fn plan_initial(facts: &Facts, opts: &InitOptions) -> Plan {
     let params = cert_params(facts, opts.key_type);
     let certificates = CertPlan::initial(&params, opts.now);
-    build(facts, opts, Operation::Initial, certificates, None, None)
+    build(
+        facts,
+        opts,
+        Operation::Initial,
+        certificates,
+        None,
+        None,
+        None,
+    )
 }
 
 /// `init --enrollment-token`: join an existing cluster. Only the HTTP certificate is generated;
@@ -122,6 +130,7 @@ fn joining(
         certificates,
         Some(enrollment),
         base_yml,
+        None,
     )
 }
 
@@ -134,7 +143,7 @@ pub fn plan_bundle(facts: &Facts, opts: &InitOptions, node: &BundledNode) -> Pla
         elastic_password: false,
         ..opts.clone()
     };
-    let mut plan = build_with(
+    let mut plan = build(
         facts,
         &opts,
         Operation::Bundle,
@@ -210,28 +219,8 @@ pub fn keystore_format(facts: &Facts, requested: Option<u32>) -> (u32, FormatRea
 }
 
 /// The steps every `init`-like operation shares, in Elasticsearch's order (spec §1.2 steps 7–14,
-/// §2.1, §3, §4).
+/// §2.1, §3, §4), with the discovery block of a bundle node when `bundle` is given.
 fn build(
-    facts: &Facts,
-    opts: &InitOptions,
-    operation: Operation,
-    certificates: CertPlan,
-    enrollment: Option<EnrollmentPlan>,
-    base_yml: Option<String>,
-) -> Plan {
-    build_with(
-        facts,
-        opts,
-        operation,
-        certificates,
-        enrollment,
-        base_yml,
-        None,
-    )
-}
-
-/// [`build`], with the discovery block of a bundle node when `bundle` is given.
-fn build_with(
     facts: &Facts,
     opts: &InitOptions,
     operation: Operation,

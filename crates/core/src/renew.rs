@@ -222,16 +222,7 @@ pub fn plan_renew_http(config_dir: &Path, f: &HttpStoreFacts, opts: &RenewHttpOp
         ca: CaChange::Keep,
         leaf: Some(leaf_renewal(&f.leaf, f.ca.not_after, opts.now, &opts.leaf)),
     };
-    let mut steps = vec![
-        Step {
-            id: StepId::Journal,
-            action: Action::BeginJournal,
-        },
-        Step {
-            id: StepId::Generate,
-            action: Action::Produce(vec![Product::HttpStore(Box::new(edit))]),
-        },
-    ];
+    let mut steps = begin(edit);
     push_p12_commit(&mut steps, &layout, f, opts.keep_backup);
     steps.push(Step {
         id: StepId::Cleanup,
@@ -243,6 +234,20 @@ pub fn plan_renew_http(config_dir: &Path, f: &HttpStoreFacts, opts: &RenewHttpOp
         about: About::default(),
         steps,
     }
+}
+
+/// The first steps of a renewal: the journal, then the new store made in memory.
+fn begin(edit: HttpStoreEdit) -> Vec<Step> {
+    vec![
+        Step {
+            id: StepId::Journal,
+            action: Action::BeginJournal,
+        },
+        Step {
+            id: StepId::Generate,
+            action: Action::Produce(vec![Product::HttpStore(Box::new(edit))]),
+        },
+    ]
 }
 
 /// The optional backup of `http.p12`, then its replacement: the commit point.
@@ -300,16 +305,7 @@ pub fn plan_renew_http_ca(config_dir: &Path, f: &HttpStoreFacts, opts: &RenewCaO
         leaf: with_leaf.then(|| leaf_renewal(&f.leaf, ca_not_after, opts.now, &opts.leaf)),
     };
     let crt = layout.http_ca_crt();
-    let mut steps = vec![
-        Step {
-            id: StepId::Journal,
-            action: Action::BeginJournal,
-        },
-        Step {
-            id: StepId::Generate,
-            action: Action::Produce(vec![Product::HttpStore(Box::new(edit))]),
-        },
-    ];
+    let mut steps = begin(edit);
     let mut cleanup = Vec::new();
     let crt_write = match f.ca_crt_gid {
         Some(gid) => {

@@ -36,7 +36,9 @@ const HTTP_HOST_KEYS: [&str; 6] = [
     "network.bind_host",
     "network.publish_host",
 ];
-const TRANSPORT_HOST_KEYS: [&str; 6] = [
+/// The host settings that decide where the transport binds and what it publishes (and so whether
+/// Elasticsearch enforces its bootstrap checks).
+pub(crate) const TRANSPORT_HOST_KEYS: [&str; 6] = [
     "transport.host",
     "transport.bind_host",
     "transport.publish_host",

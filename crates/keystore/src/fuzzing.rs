@@ -10,7 +10,7 @@ use esac_secret::Secret;
 
 use crate::crypto::{random_bytes, DerivedKey, Sealed, TAG_LEN};
 use crate::format::{len_i32, write_envelope, FormatVersion, KeystoreFile};
-use crate::keystore::{encode, Keystore};
+use crate::keystore::{encode, seal_file, Keystore};
 
 /// The non-empty password the fuzz body tries (and the seeds use).
 pub const FIXED_PASSWORD: &str = "keystorepassword";
@@ -130,20 +130,7 @@ pub fn seal_raw(
     version: FormatVersion,
 ) -> Result<Vec<u8>, crate::Error> {
     let key = DerivedKey::new_random(password, version)?;
-    let mut buf = plain.to_vec();
-    let iv = random_bytes()?;
-    key.seal(iv, &mut buf)?;
-    let data = Sealed {
-        salt: key.salt(),
-        iv: &iv,
-        ciphertext: &buf,
-    }
-    .write(key.write_version());
-    Ok(write_envelope(
-        key.write_version(),
-        key.has_password(),
-        &data,
-    ))
+    seal_file(&key, key.write_version(), &mut plain.to_vec())
 }
 
 /// Starting inputs: valid files of every version with the empty and the fixed password (cheap

@@ -276,12 +276,22 @@ pub fn encode(keystore: &Keystore, key: &DerivedKey) -> Result<Vec<u8>, Error> {
     // Sized up front so the plaintext is never reallocated, which would leave unzeroed copies.
     let mut buf = Zeroizing::new(Vec::with_capacity(keystore.plaintext_len() + TAG_LEN));
     keystore.write_plaintext(&mut buf);
+    seal_file(key, version, &mut buf)
+}
+
+/// Encrypts the plaintext in `buf` in place under `key` with a fresh IV, and returns the whole
+/// file of `version` around it.
+pub(crate) fn seal_file(
+    key: &DerivedKey,
+    version: FormatVersion,
+    buf: &mut Vec<u8>,
+) -> Result<Vec<u8>, Error> {
     let iv = random_bytes()?;
-    key.seal(iv, &mut buf)?;
+    key.seal(iv, buf)?;
     let data = Sealed {
         salt: key.salt(),
         iv: &iv,
-        ciphertext: &buf,
+        ciphertext: buf,
     }
     .write(version);
     Ok(write_envelope(version, key.has_password(), &data))
