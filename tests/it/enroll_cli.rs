@@ -99,6 +99,33 @@ fn enroll_env(b: &Home, token: &str, env: &[(&str, &str)]) -> Run {
     )
 }
 
+/// The `elastic` password the test server accepts.
+const PASSWORD: &str = "elastic-test-password";
+
+/// `es-autoconf <global> enrollment-token --scope <scope> --url <srv> --password-file <file>` on
+/// `a`, the file (in `a`'s home) holding `password`.
+fn enrollment_token(
+    a: &Home,
+    srv: &TestServer,
+    scope: &str,
+    password: &str,
+    global: &[&str],
+) -> Run {
+    let file = a.path().join("pw");
+    std::fs::write(&file, format!("{password}\n")).unwrap();
+    let url = format!("https://{}", srv.address());
+    let args = [
+        "enrollment-token",
+        "--scope",
+        scope,
+        "--url",
+        &url,
+        "--password-file",
+        file.to_str().unwrap(),
+    ];
+    a.run(&[global, &args].concat())
+}
+
 /// A new node enrolls (with `env`) through a server of `a` whose answer fails as `failure`: the
 /// run ends with `code`, says `text` and leaves the node exactly as it was. Returns the run, its
 /// failure's name and how long it took.
@@ -555,18 +582,7 @@ fn reconfigure_a_package_node_and_restore_on_failure() {
 fn enrollment_token_command_creates_a_token_for_the_node() {
     let a = node_a();
     let srv = server(&a, Failure::None);
-    let pwfile = a.path().join("pw");
-    std::fs::write(&pwfile, "elastic-test-password\n").unwrap();
-    let url = format!("https://{}", srv.address());
-    let run = a.run(&[
-        "enrollment-token",
-        "--scope",
-        "node",
-        "--url",
-        &url,
-        "--password-file",
-        pwfile.to_str().unwrap(),
-    ]);
+    let run = enrollment_token(&a, &srv, "node", PASSWORD, &[]);
     assert_eq!(run.code, 0, "{run:?}");
     let token = EnrollmentToken::decode(run.stdout.trim()).unwrap();
     // The token pins A's HTTP CA: the fingerprint esac-pki computes from A's files, and the one
@@ -577,19 +593,11 @@ fn enrollment_token_command_creates_a_token_for_the_node() {
     assert!(!token.addresses.is_empty());
 
     // Wrong password: an error, no token.
-    std::fs::write(&pwfile, "wrong\n").unwrap();
-    let run = a.run(&[
-        "enrollment-token",
-        "--scope",
-        "kibana",
-        "--url",
-        &url,
-        "--password-file",
-        pwfile.to_str().unwrap(),
-    ]);
+    let run = enrollment_token(&a, &srv, "kibana", "wrong", &[]);
     assert_ne!(run.code, 0, "{run:?}");
     assert!(run.stdout.trim().is_empty());
     // No terminal and no password file: refused.
+    let url = format!("https://{}", srv.address());
     let run = a.run(&["enrollment-token", "--scope", "kibana", "--url", &url]);
     assert_eq!(run.code, 64, "{run:?}");
 }
@@ -619,18 +627,20 @@ mod interop {
                 &[],
             )
         };
+        // `layout`'s JDK check: every ordered pair completes mutual TLS (both directions here).
         let out = run_tool(
             Command::new(require_tool("java"))
-                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/TransportPair.java"))
+                .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/java/BundleTls.java"))
+                .arg("transport")
                 .arg(a.config().join("certs/transport.p12"))
                 .arg(b.config().join("certs/transport.p12"))
-                .env("A_P12_PASSWORD", pw(a))
-                .env("B_P12_PASSWORD", pw(b)),
+                .env("P12_PASSWORD_0", pw(a))
+                .env("P12_PASSWORD_1", pw(b)),
             b"",
             LIMIT,
         );
-        let text = success("java TransportPair", &out);
-        assert_eq!(text.matches("OK ").count(), 2, "{text}");
+        let text = success("java BundleTls transport", &out);
+        assert_eq!(text.matches("OK node").count(), 2, "{text}");
 
         let openssl = require_tool("openssl");
         let http_pw = keystore_show(
@@ -744,25 +754,13 @@ fn enrollment_failures_show_their_cause_with_verbose() {
     let other = ES_AUTOCONF.home(STOCK_YML);
     assert_eq!(other.init(&["--key-type", "rsa-2048"]).code, 0);
     let srv = server(&other, Failure::None);
-    let pwfile = a.path().join("pw");
-    std::fs::write(&pwfile, "elastic-test-password\n").unwrap();
-    let url = format!("https://{}", srv.address());
-    let args = [
-        "enrollment-token",
-        "--scope",
-        "node",
-        "--url",
-        &url,
-        "--password-file",
-        pwfile.to_str().unwrap(),
-    ];
-    let run = a.run(&args);
+    let run = enrollment_token(&a, &srv, "node", PASSWORD, &[]);
     assert_eq!(run.code, 73, "{run:?}");
     assert_eq!(
         run.stderr,
         "ERROR: Unable to create enrollment token for scope [node]\n"
     );
-    let run = a.run(&[&["-v"][..], &args].concat());
+    let run = enrollment_token(&a, &srv, "node", PASSWORD, &["-v"]);
     assert_eq!(run.code, 73, "{run:?}");
     // Both CAs have Elasticsearch's fixed name, so the issuer is found and its signature fails
     // (a CA with another name gives `UnknownIssuer`).

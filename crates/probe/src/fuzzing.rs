@@ -1,5 +1,6 @@
-//! Fuzzing entry points, shared by `crates/probe/fuzz` and the unit tests, and a `segments_N`
-//! builder for tests of the formation evidence (`status`, `finalize`). Not part of the API.
+//! Fuzzing entry points, shared by `crates/probe/fuzz` and the unit tests, and the `segments_N`
+//! builder of every test of the formation evidence (`formation`'s own, `status`, `finalize`). Not
+//! part of the API.
 
 use std::os::unix::ffi::OsStrExt;
 
