@@ -13,7 +13,7 @@
 //!   post-install hook runs es-autoconf, and checks the result (root and dpkg only; see
 //!   `packaging.rs`).
 //! - `ci`: what `.ci/run` runs: fmt check, clippy (without and with the `interop` features), test
-//!   (with the packaging test), fuzz smoke.
+//!   (with the packaging test), fuzz smoke, then a check that no tracked file changed.
 //! - `bench [--runs N] [--quick] [--layout-runs N] [--only A,B]`: init against its floors and
 //!   the JVM/openssl references, layout of 50 nodes against its key-generation floor
 //!   (`docs/performance.md`).
@@ -337,11 +337,28 @@ fn ci() -> Result {
     test()?;
     packaging::packaging_test()?;
     match fuzz(10, true) {
-        Ok(()) => Ok(()),
-        Err(e) if e.contains("nightly") => {
-            eprintln!("fuzz smoke skipped: {e}");
-            Ok(())
-        }
-        Err(e) => Err(e),
+        Ok(()) => {}
+        Err(e) if e.contains("nightly") => eprintln!("fuzz smoke skipped: {e}"),
+        Err(e) => return Err(e),
+    }
+    tree_is_clean()
+}
+
+/// Tests, builds and fuzz runs must not change tracked files (a stale fuzz lockfile, a test that
+/// writes into the repository): `git status` lists nothing afterwards.
+fn tree_is_clean() -> Result {
+    let out = Command::new("git")
+        .args(["status", "--porcelain", "--untracked-files=no"])
+        .current_dir(root())
+        .output();
+    match out {
+        // Not a git checkout (a source tarball): nothing to compare with.
+        Err(_) => Ok(()),
+        Ok(o) if !o.status.success() => Ok(()),
+        Ok(o) if o.stdout.is_empty() => Ok(()),
+        Ok(o) => Err(format!(
+            "the run changed tracked files:\n{}",
+            String::from_utf8_lossy(&o.stdout)
+        )),
     }
 }

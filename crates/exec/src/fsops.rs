@@ -330,7 +330,9 @@ impl ConfigDir {
             Err(e) => return Err(io(e)),
         }
         nix::unistd::fsync(&tdir).map_err(io)?;
-        nix::unistd::fsync(&fdir).map_err(io)?;
+        if from.parent() != to.parent() {
+            nix::unistd::fsync(&fdir).map_err(io)?;
+        }
         Ok(moving.id)
     }
 
@@ -340,7 +342,10 @@ impl ConfigDir {
         let (tdir, tname) = self.parent(to)?;
         nix::fcntl::renameat(&fdir, fname, &tdir, tname).map_err(io)?;
         nix::unistd::fsync(&tdir).map_err(io)?;
-        nix::unistd::fsync(&fdir).map_err(io)
+        if from.parent() != to.parent() {
+            nix::unistd::fsync(&fdir).map_err(io)?;
+        }
+        Ok(())
     }
 
     /// A second name `backup` for the file `target` (a hard link: same inode, never following a

@@ -214,8 +214,18 @@ impl Journal {
 
     /// Appends a record durably.
     pub fn append(&mut self, record: &Record) -> io::Result<()> {
-        let line = format!("{}\n", render(record));
-        self.file.write_all(line.as_bytes())?;
+        self.append_all(std::slice::from_ref(record))
+    }
+
+    /// Appends records durably with one write and one `fdatasync`: records that describe one
+    /// change together cost one sync.
+    pub fn append_all(&mut self, records: &[Record]) -> io::Result<()> {
+        let mut text = String::new();
+        for r in records {
+            text.push_str(&render(r));
+            text.push('\n');
+        }
+        self.file.write_all(text.as_bytes())?;
         self.file.sync_data()
     }
 }

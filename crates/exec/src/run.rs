@@ -145,11 +145,16 @@ impl Runner<'_> {
     }
 
     fn record(&mut self, r: Record) -> StepResult {
+        self.record_all(vec![r])
+    }
+
+    /// Records several records with one sync (they describe one change).
+    fn record_all(&mut self, rs: Vec<Record>) -> StepResult {
         let path = self.abs(&self.plan.layout.journal());
         if let Some(j) = &mut self.journal {
-            j.append(&r).map_err(io_at(path))?;
+            j.append_all(&rs).map_err(io_at(path))?;
         }
-        self.records.push(r);
+        self.records.extend(rs);
         Ok(())
     }
 
@@ -182,8 +187,7 @@ impl Runner<'_> {
         match &step.action {
             Action::BeginJournal => self.begin_journal(),
             Action::CreateDir { path, mode, owner } => {
-                self.record(Record::Begin(id))?;
-                self.record(Record::Temp(id, path.clone()))?;
+                self.record_all(vec![Record::Begin(id), Record::Temp(id, path.clone())])?;
                 let made = self
                     .config
                     .mkdir(path, *mode, self.new_owner(*owner))
@@ -247,7 +251,6 @@ impl Runner<'_> {
                 Ok(())
             }
             Action::Backup { target, backup } => {
-                self.record(Record::Begin(id))?;
                 let original = self
                     .config
                     .stat(target)
@@ -257,14 +260,17 @@ impl Runner<'_> {
                         source: io::Error::from(io::ErrorKind::NotFound),
                     })?;
                 self.unchanged_since_read(target, original.id)?;
-                self.record(Record::Undo(
-                    id,
-                    UndoRecord::RestoreBackup {
-                        target: target.clone(),
-                        backup: backup.clone(),
-                        id: original.id,
-                    },
-                ))?;
+                self.record_all(vec![
+                    Record::Begin(id),
+                    Record::Undo(
+                        id,
+                        UndoRecord::RestoreBackup {
+                            target: target.clone(),
+                            backup: backup.clone(),
+                            id: original.id,
+                        },
+                    ),
+                ])?;
                 let made = self
                     .config
                     .backup(target, backup)
@@ -290,7 +296,6 @@ impl Runner<'_> {
             }
             Action::WriteFile(w) => self.write(id, w, false),
             Action::Rename { from, to } => {
-                self.record(Record::Begin(id))?;
                 let moving = self
                     .config
                     .stat(from)
@@ -304,7 +309,7 @@ impl Runner<'_> {
                     to: to.clone(),
                     id: moving.id,
                 };
-                self.record(Record::Undo(id, undo.clone()))?;
+                self.record_all(vec![Record::Begin(id), Record::Undo(id, undo.clone())])?;
                 self.config
                     .rename_new(from, to)
                     .map_err(io_at(self.abs(from)))?;
@@ -313,11 +318,15 @@ impl Runner<'_> {
             }
             Action::Commit(w) => self.write(id, w, true),
             Action::Discard(paths) => {
+                let mut cleans = Vec::new();
                 for p in paths {
                     let found = self.config.stat(p).map_err(io_at(self.abs(p)))?;
                     if let Some(e) = found.filter(|e| e.is_file || e.is_dir) {
-                        self.record(Record::Clean(p.clone(), e.id))?;
+                        cleans.push(Record::Clean(p.clone(), e.id));
                     }
+                }
+                if !cleans.is_empty() {
+                    self.record_all(cleans)?;
                 }
                 Ok(())
             }
@@ -412,19 +421,19 @@ impl Runner<'_> {
         let produced = self.produced.get_or_insert_with(Produced::default);
         let bytes = produce::bytes(&w.content, produced, id)?;
 
-        self.record(Record::Begin(id))?;
-        self.record(Record::Temp(id, w.temp.clone()))?;
+        self.record_all(vec![Record::Begin(id), Record::Temp(id, w.temp.clone())])?;
         let made = self
             .config
             .write_temp(&w.temp, &bytes, mode, owner)
             .map_err(|e| self.write_error(w, e))?;
-        self.made(
-            id,
-            UndoRecord::RemoveFile {
-                path: w.temp.clone(),
-                id: made,
-            },
-        )?;
+        // Recorded with the next record (one sync for both): until then the `Temp` record
+        // covers this file.
+        let temp_undo = UndoRecord::RemoveFile {
+            path: w.temp.clone(),
+            id: made,
+        };
+        self.done.push(temp_undo.clone());
+        let temp_record = Record::Undo(id, temp_undo);
         if existing.is_some() {
             // A watcher that compares size and mtime (Elasticsearch's) must see the change.
             self.config
@@ -445,7 +454,7 @@ impl Runner<'_> {
                     path: w.path.clone(),
                     id: made,
                 };
-                self.record(Record::Undo(id, undo.clone()))?;
+                self.record_all(vec![temp_record, Record::Undo(id, undo.clone())])?;
                 self.config
                     .rename_new(&w.temp, &w.path)
                     .map_err(io_at(self.abs(&w.path)))?;
@@ -472,14 +481,19 @@ impl Runner<'_> {
                         path: self.abs(&w.path),
                     });
                 }
-                self.record(Record::Prepared(id, w.path.clone(), made))?;
+                self.record_all(vec![
+                    temp_record,
+                    Record::Prepared(id, w.path.clone(), made),
+                ])?;
                 self.config
                     .rename(&w.temp, &w.path)
                     .map_err(io_at(self.abs(&w.path)))?;
             }
             (Existing::Replaced, true) => {
-                self.prepare_cleanup()?;
-                self.record(Record::Commit(id, w.path.clone(), made))?;
+                let mut records = vec![temp_record];
+                records.extend(self.cleanup_records());
+                records.push(Record::Commit(id, w.path.clone(), made));
+                self.record_all(records)?;
                 let renamed = if failpoint::busy(id) {
                     Err(io::Error::from_raw_os_error(
                         nix::errno::Errno::EBUSY as i32,
@@ -553,7 +567,7 @@ impl Runner<'_> {
     }
 
     /// Before the commit: the identities of what the cleanup step removes.
-    fn prepare_cleanup(&mut self) -> StepResult {
+    fn cleanup_records(&self) -> Vec<Record> {
         let Some(Action::Cleanup(paths)) = self
             .plan
             .steps
@@ -561,7 +575,7 @@ impl Runner<'_> {
             .map(|s| &s.action)
             .find(|a| matches!(a, Action::Cleanup(_)))
         else {
-            return Ok(());
+            return Vec::new();
         };
         let mut cleans = Vec::new();
         for p in paths {
@@ -576,10 +590,7 @@ impl Runner<'_> {
                 cleans.push(Record::Clean(p.clone(), id));
             }
         }
-        for c in cleans {
-            self.record(c)?;
-        }
-        Ok(())
+        cleans
     }
 
     fn write_error(&self, w: &FileWrite, e: io::Error) -> ExecErrorKind {
