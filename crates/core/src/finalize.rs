@@ -925,7 +925,7 @@ mod tests {
                 .map(|_| pieces[(next() % pieces.len() as u64) as usize])
                 .collect();
             let hosts = ["h:1".to_owned()];
-            let seeds = (next() % 2 == 0).then_some(&hosts[..]);
+            let seeds = next().is_multiple_of(2).then_some(&hosts[..]);
             if let Ok(r) = remove_initial_master_nodes(&text, seeds, &no_env) {
                 // Whatever it removed, the rest of the text is still there, in order.
                 assert!(r.after.len() <= text.len() + 40, "{text:?}");

@@ -156,11 +156,11 @@ pub mod fuzzing {
             let mut parsed = 0;
             for _ in 0..20000 {
                 let mut data = vec![next() as u8];
-                if next() % 4 != 0 {
+                if !next().is_multiple_of(4) {
                     data.extend_from_slice(pieces[0]);
                 }
                 for _ in 0..(next() % 12) {
-                    if next() % 5 == 0 {
+                    if next().is_multiple_of(5) {
                         data.push(next() as u8);
                     } else {
                         data.extend_from_slice(pieces[(next() % 14) as usize]);

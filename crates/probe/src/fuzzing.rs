@@ -225,7 +225,7 @@ mod tests {
                 let pos = (next() as usize) % data.len();
                 data[pos] = next() as u8;
             }
-            if next() % 3 == 0 {
+            if next().is_multiple_of(3) {
                 let len = data.len();
                 data.truncate((next() as usize) % (len + 1));
             }

@@ -72,7 +72,7 @@ mod tests {
                 let pos = (next() as usize) % data.len();
                 data[pos] = next() as u8;
             }
-            if next() % 4 == 0 {
+            if next().is_multiple_of(4) {
                 let len = data.len();
                 data.truncate((next() as usize) % len);
             }
