@@ -177,7 +177,7 @@ fn a_bundle_plan_is_an_initial_plan_with_the_bundle_s_material_and_block() {
         },
         &node.initial_master_nodes,
     );
-    assert!(p.yml().unwrap().after.ends_with(&block));
+    assert!(p.yml().unwrap().after().ends_with(&block));
     assert_eq!(
         p.about.bundle.as_ref().unwrap().initial_master_nodes,
         ["es01", "es02"]

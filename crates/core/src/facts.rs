@@ -3,6 +3,7 @@
 
 use std::net::IpAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use esac_settings::Settings;
 
@@ -73,7 +74,7 @@ pub struct Facts {
     pub yml_read_only: bool,
     /// The yml's text as read (through a symlink, as Elasticsearch reads it), when readable
     /// UTF-8. The plan appends to exactly these bytes.
-    pub yml_text: Option<String>,
+    pub yml_text: Option<Arc<String>>,
     /// `<config>/elasticsearch.keystore`.
     pub keystore: FileKind,
     /// Whether the existing keystore is password-protected (its header says so), when readable.
@@ -107,7 +108,7 @@ impl Facts {
             settings,
             config_owner: None,
             yml: FileKind::ReadableFile,
-            yml_text: Some(String::new()),
+            yml_text: Some(Arc::default()),
             yml_read_only: false,
             keystore: FileKind::Missing,
             keystore_has_password: None,

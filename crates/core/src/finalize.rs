@@ -497,7 +497,7 @@ fn yml_action(
             ),
         );
     }
-    let text = facts.yml_text.as_deref().unwrap_or_default();
+    let text = facts.yml_text.as_deref().map_or("", String::as_str);
     let in_yml = Settings::from_yaml(text, "elasticsearch.yml", env)
         .map(|s| s.exists(INITIAL_MASTER_NODES))
         .unwrap_or(false);
@@ -699,14 +699,14 @@ pub fn plan_finalize(
                     temp: layout.temp_for(&layout.yml()),
                     mode: ModeRule::KeepReplaced,
                     owner: OwnerRule::KeepReplaced { gid: f.yml_gid },
-                    content: Content::Yml(YmlEdit {
-                        before: facts.yml_text.clone().unwrap_or_default(),
-                        after: r.after.clone(),
-                        change: YmlChange::Lines {
+                    content: Content::Yml(YmlEdit::new(
+                        facts.yml_text.clone().unwrap_or_default(),
+                        r.after.clone(),
+                        YmlChange::Lines {
                             removed: r.removed.clone(),
                             added: r.added.clone(),
                         },
-                    }),
+                    )),
                     existing: Existing::Replaced,
                 }),
             });
@@ -752,6 +752,7 @@ pub fn leftovers<'a>(names: impl IntoIterator<Item = &'a str>) -> Vec<RelPath> {
 mod tests {
     use super::*;
     use crate::yml::{patched_yml, render_block, BlockInputs};
+    use std::sync::Arc;
 
     fn no_env(_: &str) -> Option<String> {
         None
@@ -993,7 +994,7 @@ mod tests {
 
     fn facts(yml: &str) -> Facts {
         let mut f = Facts::fresh("/es", Settings::from_yaml(yml, "y", &no_env).unwrap());
-        f.yml_text = Some(yml.to_owned());
+        f.yml_text = Some(Arc::new(yml.to_owned()));
         f.keystore_version = Some(5);
         f
     }

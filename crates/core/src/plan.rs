@@ -5,7 +5,9 @@
 //! the executor in `esac-exec` runs exactly these steps, in this order, and journals them; its
 //! failpoints name steps by [`StepId`]. There is no second description of a run anywhere.
 
+use std::borrow::Cow;
 use std::fmt;
+use std::sync::Arc;
 
 use esac_certspec::{CaReissue, CertPlan, ExistingCert, LeafRenewal};
 
@@ -474,12 +476,50 @@ impl KeystoreEdit {
 /// The `elasticsearch.yml` rewrite.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct YmlEdit {
-    /// The text the plan was made from; the write checks the file still holds it.
-    pub before: String,
-    /// The text written.
-    pub after: String,
+    /// The text the plan was made from (shared with the facts, not copied); the write checks the
+    /// file still holds it.
+    pub before: Arc<String>,
+    after: After,
     /// What changes, for the operator.
     pub change: YmlChange,
+}
+
+/// The text written, kept as a suffix of `before` where it is one, so a plan over a large yml
+/// holds its text once.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum After {
+    /// `before` followed by this.
+    Appended(String),
+    /// A text of its own.
+    Whole(String),
+}
+
+impl YmlEdit {
+    /// An edit that writes `after`.
+    pub fn new(before: Arc<String>, after: String, change: YmlChange) -> Self {
+        YmlEdit {
+            before,
+            after: After::Whole(after),
+            change,
+        }
+    }
+
+    /// An edit that writes `before` followed by `suffix`.
+    pub fn appending(before: Arc<String>, suffix: String, change: YmlChange) -> Self {
+        YmlEdit {
+            before,
+            after: After::Appended(suffix),
+            change,
+        }
+    }
+
+    /// The text written.
+    pub fn after(&self) -> Cow<'_, str> {
+        match &self.after {
+            After::Appended(suffix) => Cow::Owned(format!("{}{suffix}", self.before)),
+            After::Whole(text) => Cow::Borrowed(text),
+        }
+    }
 }
 
 /// What a [`YmlEdit`] changes, as `--dry-run` shows it.

@@ -173,7 +173,7 @@ pub enum NotReconfigurable {
 /// The yml text `reconfigure` starts from: the original without the first auto-configuration
 /// block, with settings the operator added inside the block re-appended (spec §8.2 step 4).
 pub fn reconfigure_base(facts: &Facts) -> Result<String, NotReconfigurable> {
-    let text = facts.yml_text.as_deref().unwrap_or_default();
+    let text = facts.yml_text.as_deref().map_or("", String::as_str);
     match yml::strip_autoconfiguration(text) {
         Ok(Some(stripped)) if facts.certs_dir_exists => Ok(stripped),
         Ok(_) => Err(NotReconfigurable::NotAutoConfigured),
@@ -297,14 +297,17 @@ fn build(
         ),
     };
     let before = facts.yml_text.clone().unwrap_or_default();
-    let after = yml::patched_yml(base_yml.as_deref().unwrap_or(&before), &block);
-    let yml = YmlEdit {
-        before,
-        after,
-        change: YmlChange::Append {
-            block,
-            previous_block_removed: base_yml.is_some(),
-        },
+    let change = YmlChange::Append {
+        block: block.clone(),
+        previous_block_removed: base_yml.is_some(),
+    };
+    let yml = match (&base_yml, yml::patch_suffix(&before, &block)) {
+        (None, Some(suffix)) => YmlEdit::appending(before, suffix, change),
+        (Some(base), _) => YmlEdit::new(before, yml::patched_yml(base, &block), change),
+        (None, None) => {
+            let after = yml::patched_yml(&before, &block);
+            YmlEdit::new(before, after, change)
+        }
     };
 
     let mut steps = Vec::new();

@@ -3,6 +3,7 @@
 
 use esac_settings::Settings;
 
+use std::sync::Arc;
 use std::time::{Duration, UNIX_EPOCH};
 
 use esac_certspec::KeyType;
@@ -345,6 +346,34 @@ fn patched_yml_keeps_lines_and_normalises_endings() {
     assert_eq!(java_lines("a\rb\n\nc"), vec!["a", "b", "", "c"]);
 }
 
+/// A plan keeps an appended yml as the original plus a suffix; that suffix must give exactly
+/// what Java's line reading gives, and there must be none where the two differ.
+#[test]
+fn patch_suffix_is_what_patched_yml_appends() {
+    let block = "\n#---- BEGIN ----\nx: 1\n";
+    let mut next = crate::fuzzing::xorshift(0x5eed_cafe);
+    let alphabet = ['a', ':', ' ', '\n', '\r', '#', 'é', '\u{2028}', '\t'];
+    let mut texts: Vec<String> = ["", "\n", "\n\n", "a", "a: 1", "a: 1\n", "a\n\n\n", "a\r\nb"]
+        .map(String::from)
+        .to_vec();
+    for _ in 0..2000 {
+        let len = next() % 12;
+        texts.push(
+            (0..len)
+                .map(|_| alphabet[(next() % alphabet.len() as u64) as usize])
+                .collect(),
+        );
+    }
+    for t in &texts {
+        match crate::yml::patch_suffix(t, block) {
+            Some(suffix) => assert_eq!(format!("{t}{suffix}"), patched_yml(t, block), "{t:?}"),
+            None => assert!(t.contains('\r'), "{t:?}"),
+        }
+    }
+    assert_eq!(crate::yml::patch_suffix("a", "B").as_deref(), Some("\nB"));
+    assert_eq!(crate::yml::patch_suffix("a\r\n", "B"), None);
+}
+
 fn opts() -> InitOptions {
     InitOptions {
         now: UNIX_EPOCH + Duration::from_secs(1_700_000_000),
@@ -425,8 +454,8 @@ fn an_initial_plan_is_elasticsearchs_steps_in_order() {
     let crate::plan::YmlChange::Append { block, .. } = &y.change else {
         panic!()
     };
-    assert!(y.after.starts_with(&y.before));
-    assert!(y.after.ends_with(block.as_str()));
+    assert!(y.after().starts_with(&*y.before));
+    assert!(y.after().ends_with(block.as_str()));
     assert!(block
         .contains("generated to configure Elasticsearch security features on 14-11-2023 22:13:20"));
 }
@@ -509,7 +538,7 @@ fn a_generated_password_adds_its_hash() {
     );
     assert!(!e.generates_password());
     assert_eq!(e.keystore().unwrap().add.len(), 3);
-    let after = &e.yml().unwrap().after;
+    let after = e.yml().unwrap().after();
     assert!(after.contains("discovery.seed_hosts: [\"10.0.0.1:9300\"]\n"));
     assert!(after.contains("\ntransport.host: 0.0.0.0\n"));
     let generated: Vec<_> = e
@@ -556,7 +585,7 @@ fn reconfigure_removes_the_old_settings_and_certs() {
     let original = "cluster.name: prod\n";
     let block = render_block(&Settings::default(), &inputs());
     let mut f = facts("");
-    f.yml_text = Some(patched_yml(original, &block));
+    f.yml_text = Some(Arc::new(patched_yml(original, &block)));
     assert_eq!(
         reconfigure_base(&f),
         Err(crate::planner::NotReconfigurable::NotAutoConfigured),
@@ -578,7 +607,7 @@ fn reconfigure_removes_the_old_settings_and_certs() {
         base,
     );
     assert_eq!(p.operation, Operation::Reconfigure);
-    let after = &p.yml().unwrap().after;
+    let after = p.yml().unwrap().after();
     assert!(after.starts_with(original));
     assert_eq!(
         after.matches("BEGIN SECURITY AUTO CONFIGURATION").count(),

@@ -239,6 +239,17 @@ pub fn patched_yml(original: &str, block: &str) -> String {
     out
 }
 
+/// What [`patched_yml`] appends to `original`, when its result is `original` followed by
+/// something: always, unless `original` holds a carriage return (Java's line reading turns it
+/// into a line feed).
+pub fn patch_suffix(original: &str, block: &str) -> Option<String> {
+    if original.contains('\r') {
+        return None;
+    }
+    let newline = !original.is_empty() && !original.ends_with('\n');
+    Some(format!("{}{block}", if newline { "\n" } else { "" }))
+}
+
 /// Splits like `BufferedReader.readLine`: on `\n`, `\r\n` or `\r`; no trailing empty line.
 pub fn java_lines(text: &str) -> Vec<&str> {
     let mut lines = Vec::new();

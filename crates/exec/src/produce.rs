@@ -383,7 +383,7 @@ pub(crate) fn bytes(
         Content::HttpP12 => material()?
             .http_p12(&produced.http_password)
             .map_err(ExecErrorKind::Generate),
-        Content::Yml(y) => Ok(y.after.clone().into_bytes()),
+        Content::Yml(y) => Ok(y.after().into_owned().into_bytes()),
         Content::RebuiltHttpP12 => produced
             .http_store
             .as_ref()

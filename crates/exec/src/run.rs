@@ -347,7 +347,7 @@ impl Runner<'_> {
         let yml = plan.yml().map(|y| {
             (
                 journal::sha256_hex(y.before.as_bytes()),
-                journal::sha256_hex(y.after.as_bytes()),
+                journal::sha256_hex(y.after().as_bytes()),
             )
         });
         let journal = Journal::create(

@@ -20,6 +20,7 @@ pub mod fuzzing;
 use std::io::Read;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt};
 
@@ -106,7 +107,7 @@ pub fn probe(input: &ProbeInput<'_>) -> Result<Facts, ProbeError> {
         .filter(|h| !h.is_empty())
         .unwrap_or_else(system_hostname);
     let settings = effective_settings(bytes.as_deref(), &yml_path, input, &hostname)?;
-    let yml_text = bytes.and_then(|b| String::from_utf8(b).ok());
+    let yml_text = bytes.and_then(|b| String::from_utf8(b).ok()).map(Arc::new);
     // access(2) answers EROFS for a read-only file system or bind mount, even to root.
     let yml_read_only = yml == FileKind::ReadableFile
         && nix::unistd::access(&yml_path, nix::unistd::AccessFlags::W_OK)

@@ -134,7 +134,7 @@ pub fn observe(input: Input<'_>) -> Observed {
         return o;
     };
     o.settings = facts.settings.clone();
-    let yml_text = facts.yml_text.as_deref().unwrap_or_default();
+    let yml_text = facts.yml_text.as_deref().map_or("", String::as_str);
     o.block = block(yml_text);
     o.initial_master_nodes_source = source_of(
         "cluster.initial_master_nodes",
