@@ -47,3 +47,65 @@ pub fn xorshift(seed: u64) -> impl FnMut() -> u64 {
         state
     }
 }
+
+/// The fuzz body for `elasticsearch.yml` (a file members of the config directory's group may
+/// write): the settings parser, the block `init` appends, the block `reconfigure` strips and the
+/// line editor of `finalize` take anything without a panic, and what they produce keeps their
+/// promises. The input is also tried with the auto-configuration block appended, so the block
+/// paths are reached without a corpus.
+pub fn yml_edit(data: &[u8]) {
+    let no_env = |_: &str| None;
+    let parsed = esac_settings::Settings::from_yaml_bytes(data, "elasticsearch.yml", &no_env);
+    let Ok(text) = std::str::from_utf8(data) else {
+        assert!(parsed.is_err());
+        return;
+    };
+    let block = crate::yml::render_block(
+        &parsed.unwrap_or_default(),
+        &crate::yml::BlockInputs {
+            node_name: Some("node-1".into()),
+            seed_hosts: None,
+            transport_host_uncommented: false,
+            timestamp: "30-11-2026 10:11:12".into(),
+        },
+    );
+    match crate::yml::patch_suffix(text, &block) {
+        Some(suffix) => assert_eq!(
+            format!("{text}{suffix}"),
+            crate::yml::patched_yml(text, &block)
+        ),
+        None => assert!(text.contains('\r')),
+    }
+    let configured = crate::yml::patched_yml(text, &block);
+    if !text.contains("SECURITY AUTO CONFIGURATION") {
+        let stripped = crate::yml::strip_autoconfiguration(&configured);
+        assert!(
+            stripped.as_ref().is_ok_and(Option::is_some),
+            "{text:?}: {stripped:?}"
+        );
+    }
+    for t in [text, &configured] {
+        let _ = crate::yml::strip_autoconfiguration(t);
+        removals(t);
+    }
+}
+
+/// `finalize`'s editor on `text`: what it removes was there, and what it leaves parses without
+/// the setting.
+fn removals(text: &str) {
+    let no_env = |_: &str| None;
+    let hosts = ["es1:9300".to_owned()];
+    for seeds in [None, Some(&hosts[..])] {
+        if let Ok(r) = crate::finalize::remove_initial_master_nodes(text, seeds, &no_env) {
+            assert!(!r.removed.is_empty(), "{text:?}");
+            for (n, line) in &r.removed {
+                assert!(*n >= 1 && text.contains(line.as_str()), "{text:?}");
+            }
+            assert!(
+                esac_settings::Settings::from_yaml(&r.after, "elasticsearch.yml", &no_env)
+                    .is_ok_and(|s| s.get("cluster.initial_master_nodes").is_none()),
+                "{text:?}"
+            );
+        }
+    }
+}

@@ -755,3 +755,38 @@ fn hostile_seed_hosts_and_node_names_stay_inside_their_quotes() {
         }
     }
 }
+
+/// The `yml_edit` fuzz body on configured ymls and deterministic mutations of them (the fuzz
+/// target explores further; this keeps its invariants checked by plain `cargo test`).
+#[test]
+fn yml_edit_fuzz_body_holds_on_mutated_configured_ymls() {
+    let block = render_block(&Settings::default(), &inputs());
+    let seeds = [
+        patched_yml("cluster.name: prod\n", &block),
+        patched_yml("", &block),
+        patched_yml("a:\n  b: [x, y]\r\n", &block),
+        format!("{}{STOCK_BLOCK}", "node.name: n1\n"),
+    ];
+    let mut next = crate::fuzzing::xorshift(0x00c0_ffee_1234_5678);
+    for seed in &seeds {
+        crate::fuzzing::yml_edit(seed.as_bytes());
+        for _ in 0..300 {
+            let mut bytes = seed.clone().into_bytes();
+            for _ in 0..(next() % 4 + 1) {
+                let at = (next() as usize) % bytes.len().max(1);
+                match next() % 3 {
+                    0 => bytes.insert(at, b" :-[]{}\"'\n\r#&*,"[(next() % 15) as usize]),
+                    1 if !bytes.is_empty() => {
+                        bytes.remove(at);
+                    }
+                    _ => {
+                        if let Some(b) = bytes.get_mut(at) {
+                            *b = (next() % 256) as u8;
+                        }
+                    }
+                }
+            }
+            crate::fuzzing::yml_edit(&bytes);
+        }
+    }
+}
