@@ -49,6 +49,53 @@ fn spawn_init(home: &Home, failpoint: &str, env: &[(&str, &str)]) -> std::proces
         .unwrap()
 }
 
+/// A run of `init -v` stopped by `pause:<step>`, known to be inside the pause.
+struct Paused {
+    child: std::process::Child,
+    stderr: std::thread::JoinHandle<String>,
+}
+
+/// Spawns `init -v <args>` with `ESAC_FAILPOINT=pause:<step>` and returns once its log names the
+/// step: the executor logs a step after its check for signals and right before the pause.
+fn spawn_paused(home: &Home, step: &str, args: &[&str]) -> Paused {
+    use std::io::BufRead;
+    let mut child = home
+        .pool_command(&[&["init", "-v"], FASTEST, args].concat())
+        .env("ESAC_FAILPOINT", format!("pause:{step}"))
+        .spawn()
+        .unwrap();
+    let err = child.stderr.take().unwrap();
+    let (reached, at_step) = std::sync::mpsc::channel();
+    let want = format!("step=\"{step}\"");
+    let stderr = std::thread::spawn(move || {
+        let mut all = String::new();
+        for line in std::io::BufReader::new(err).lines().map_while(Result::ok) {
+            if line.contains(&want) {
+                let _ = reached.send(());
+            }
+            all.push_str(&line);
+            all.push('\n');
+        }
+        all
+    });
+    at_step
+        .recv_timeout(Duration::from_secs(20))
+        .unwrap_or_else(|_| panic!("the run did not reach {step}"));
+    Paused { child, stderr }
+}
+
+impl Paused {
+    /// Waits for the run to end.
+    fn finish(self) -> Run {
+        let out = self.child.wait_with_output().unwrap();
+        Run {
+            code: out.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+            stderr: self.stderr.join().unwrap(),
+        }
+    }
+}
+
 /// Runs `init` again and checks that it refuses to recover (exit 76), says each of `says`, and
 /// leaves the tree as it was (`what` names the case).
 #[track_caller]
@@ -539,40 +586,23 @@ fn a_journal_half_written_by_a_killed_run_is_removed_by_the_next() {
 #[test]
 fn a_signal_after_the_commit_does_not_cost_the_password() {
     // Review (second round) finding 4: a SIGHUP (an SSH session dropping) around the commit.
-    for (failpoint, signal, reached) in [
-        ("pause:write_yml", "HUP", "undo rename_staging"),
-        ("pause:cleanup", "TERM", "committed"),
-    ] {
+    for (step, signal) in [("write_yml", "HUP"), ("cleanup", "TERM")] {
         let home = ES_AUTOCONF.home(STOCK_YML);
         let creds = home.path().join("credentials.json");
-        let child = home
-            .pool_command(
-                &[
-                    &["init"],
-                    FASTEST,
-                    &["--credentials-file", creds.to_str().unwrap()],
-                ]
-                .concat(),
-            )
-            .env("ESAC_FAILPOINT", failpoint)
-            .spawn()
-            .unwrap();
-        // Signal once the run is in the pause (its journal shows the step before it is done).
-        let start = Instant::now();
-        while !std::fs::read_to_string(journal(&home))
-            .unwrap_or_default()
-            .contains(reached)
-        {
-            assert!(start.elapsed() < Duration::from_secs(20), "{failpoint}");
-            std::thread::sleep(Duration::from_millis(10));
-        }
+        // Signal once the run is inside the pause: past its last check for a signal before the
+        // step (the journal alone can show the step before that check has run).
+        let child = spawn_paused(
+            &home,
+            step,
+            &["--credentials-file", creds.to_str().unwrap()],
+        );
         let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &child.id().to_string()])
+            .args([&format!("-{signal}"), &child.child.id().to_string()])
             .status()
             .unwrap();
         assert!(sent.success());
-        let run = Run::from(child.wait_with_output().unwrap());
-        assert_eq!(run.code, 0, "{failpoint}: {run:?}");
+        let run = child.finish();
+        assert_eq!(run.code, 0, "{step}: {run:?}");
         assert!(
             run.stderr
                 .contains("arrived after the configuration was committed"),
@@ -580,7 +610,7 @@ fn a_signal_after_the_commit_does_not_cost_the_password() {
         );
         let doc: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&creds).unwrap()).unwrap();
-        assert_eq!(doc["password"].as_str().unwrap().len(), 20, "{failpoint}");
+        assert_eq!(doc["password"].as_str().unwrap().len(), 20, "{step}");
         assert_configured(&home.config(), &[]);
     }
 }
