@@ -18,6 +18,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use crate::licenses::Dep;
 use crate::{cargo, root, run, target_dir, Result};
 
 const NAME: &str = "es-autoconf";
@@ -230,10 +231,146 @@ fn copyright(root: &Path, year: &str) -> Result<String> {
          expression as their manifests declare it):\n\
          \n",
     );
-    for d in deps.iter().filter(|d| !d.local) {
+    let bundled: Vec<Dep> = deps.into_iter().filter(|d| !d.local).collect();
+    for d in &bundled {
         text.push_str(&format!("  {} {}: {}\n", d.name, d.version, d.license));
     }
+    text.push('\n');
+    text.push_str(&license_texts(&bundled, &registry_sources()?)?);
     Ok(text)
+}
+
+/// The directories Cargo unpacks registry crates into (`$CARGO_HOME/registry/src/<index>`).
+fn registry_sources() -> Result<Vec<PathBuf>> {
+    let home = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .ok_or("neither CARGO_HOME nor HOME is set")?;
+    let src = home.join("registry/src");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(&src)
+        .map_err(|e| format!("{}: {e}", src.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .collect();
+    dirs.sort();
+    Ok(dirs)
+}
+
+/// Whether a crate's file holds a license text (`LICENSE*`, `LICENCE*`, `COPYING*`, `NOTICE*`,
+/// `UNLICENSE`).
+fn is_license_file(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    ["license", "licence", "copying", "notice", "unlicense"]
+        .iter()
+        .any(|p| n.starts_with(p))
+}
+
+/// The reference that stands for the Apache License 2.0's text, which Debian ships once (and
+/// lintian refuses in a copyright file).
+const APACHE_REFERENCE: &str =
+    "[The Apache License, Version 2.0: /usr/share/common-licenses/Apache-2.0]";
+
+/// `text` with every copy of the Apache License 2.0 (heading, terms and the appendix on how to
+/// apply it) replaced by [`APACHE_REFERENCE`]; other text, such as the ISC and OpenSSL notices
+/// beside it in one file, stays.
+fn without_apache(text: &str) -> String {
+    const TERMS: &str = "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION";
+    const END: &str = "END OF TERMS AND CONDITIONS";
+    const APPENDIX_END: &str = "limitations under the License.";
+    let mut out = String::new();
+    let mut rest = text;
+    while let Some(terms) = rest.find(TERMS) {
+        let start = rest[..terms]
+            .rfind("Apache License")
+            .map_or(terms, |a| rest[..a].rfind('\n').map_or(0, |nl| nl + 1));
+        let mut end = rest[terms..]
+            .find(END)
+            .map_or(rest.len(), |e| terms + e + END.len());
+        if let Some(appendix) = rest[end..].find("APPENDIX: How to apply the Apache License") {
+            if let Some(tail) = rest[end + appendix..].find(APPENDIX_END) {
+                end += appendix + tail + APPENDIX_END.len();
+            }
+        }
+        out.push_str(&rest[..start]);
+        out.push_str(APACHE_REFERENCE);
+        rest = &rest[end..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The license files the bundled crates ship, read from their unpacked sources (the build just
+/// used them): every distinct text once, headed by the crates that ship it. A crate whose source
+/// is missing is an error, so the package never ships without its notices.
+fn license_texts(deps: &[Dep], sources: &[PathBuf]) -> Result<String> {
+    let mut texts: Vec<(String, Vec<String>)> = Vec::new();
+    let mut apache = Vec::new();
+    let mut without = Vec::new();
+    for d in deps {
+        let dir = sources
+            .iter()
+            .map(|s| s.join(format!("{}-{}", d.name, d.version)))
+            .find(|p| p.is_dir())
+            .ok_or_else(|| {
+                format!(
+                    "the source of {} {} is not in Cargo's registry (run `cargo fetch`)",
+                    d.name, d.version
+                )
+            })?;
+        let mut names: Vec<String> = std::fs::read_dir(&dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
+            .filter_map(|e| e.file_name().into_string().ok())
+            .filter(|n| is_license_file(n))
+            .collect();
+        names.sort();
+        if names.is_empty() {
+            without.push(format!("  {} {}: {}\n", d.name, d.version, d.license));
+        }
+        for name in names {
+            let path = dir.join(&name);
+            let bytes = std::fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let text = without_apache(&String::from_utf8_lossy(&bytes).replace('\r', ""))
+                .trim()
+                .to_owned();
+            let who = format!("{} {} ({name})", d.name, d.version);
+            if text == APACHE_REFERENCE {
+                apache.push(who);
+            } else if let Some((_, crates)) = texts.iter_mut().find(|(t, _)| *t == text) {
+                crates.push(who);
+            } else {
+                texts.push((text, vec![who]));
+            }
+        }
+    }
+    let mut out = String::from(
+        "License texts shipped by these crates, each distinct text once.\n\n\
+         The Apache License, Version 2.0 (on Debian systems in\n\
+         /usr/share/common-licenses/Apache-2.0), shipped by:\n",
+    );
+    for who in &apache {
+        out.push_str(&format!("  {who}\n"));
+    }
+    if !without.is_empty() {
+        out.push_str(
+            "\nNo license file in the published crate (the license its manifest declares\n\
+             applies; where that includes Apache-2.0, see /usr/share/common-licenses/Apache-2.0):\n",
+        );
+        for w in &without {
+            out.push_str(w);
+        }
+    }
+    for (text, crates) in &texts {
+        out.push_str("\n----------------------------------------------------------------------\n");
+        for who in crates {
+            out.push_str(&format!("{who}:\n"));
+        }
+        out.push('\n');
+        out.push_str(text);
+        out.push('\n');
+    }
+    Ok(out)
 }
 
 fn changelog(version: &str, commit: &str, epoch: u64) -> Result<String> {
@@ -423,6 +560,7 @@ pub fn dist() -> Result<Artefacts> {
     )?;
     copy(&root.join("README.md"), &tree.join("README.md"), 0o644)?;
     copy(&root.join("LICENSE"), &tree.join("LICENSE"), 0o644)?;
+    copy(&doc.join("copyright"), &tree.join("copyright"), 0o644)?;
     chmod_dirs(&tree)?;
     let tarball = dist.join(format!("{top}.tar.gz"));
     run(Command::new("tar")
@@ -449,4 +587,85 @@ pub fn dist() -> Result<Artefacts> {
     write(&dist.join("SHA256SUMS"), format!("{sums}\n"), 0o644)?;
     eprintln!("{sums}");
     Ok(Artefacts { deb, tarball })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn dep(name: &str, license: &str) -> Dep {
+        Dep {
+            name: name.into(),
+            version: "1.0.0".into(),
+            license: license.into(),
+            local: false,
+        }
+    }
+
+    #[test]
+    fn license_texts_once_each_apache_by_reference_and_no_crate_left_out() {
+        let root = std::env::temp_dir().join(format!("esac-xtask-licenses-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&root);
+        let index = root.join("index.crates.io-x");
+        let mit = "MIT License\r\n\r\nCopyright (c) someone\n\nPermission is hereby granted\n";
+        let apache =
+            "                              Apache License\n  Version 2.0, January 2004\n\n\
+                      TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION\n 1. ...\n\
+                      END OF TERMS AND CONDITIONS\n\nAPPENDIX: How to apply the Apache License\n\
+                      ... limitations under the License.\n";
+        let isc_and_apache =
+            format!("SPDX: ISC AND (Apache-2.0 OR ISC)\n\n{apache}\nISC License\n");
+        for (name, files) in [
+            ("a", &[("LICENSE-MIT", mit), ("LICENSE-APACHE", apache)][..]),
+            (
+                "b",
+                &[
+                    ("LICENSE-MIT", mit),
+                    ("NOTICE", "b's notice"),
+                    ("LICENSE", &isc_and_apache),
+                ][..],
+            ),
+            ("c", &[("README.md", "no license here")][..]),
+        ] {
+            let dir = index.join(format!("{name}-1.0.0"));
+            std::fs::create_dir_all(&dir).unwrap();
+            for (file, text) in files {
+                std::fs::write(dir.join(file), text).unwrap();
+            }
+        }
+        let deps = [
+            dep("a", "MIT OR Apache-2.0"),
+            dep("b", "MIT"),
+            dep("c", "MIT/Apache-2.0"),
+        ];
+        let text = license_texts(&deps, std::slice::from_ref(&index)).unwrap();
+        assert_eq!(
+            text.matches("Permission is hereby granted").count(),
+            1,
+            "{text}"
+        );
+        assert!(
+            text.contains("a 1.0.0 (LICENSE-MIT):\nb 1.0.0 (LICENSE-MIT):\n"),
+            "{text}"
+        );
+        assert!(!text.contains('\r'), "{text}");
+        assert!(
+            text.contains("shipped by:\n  a 1.0.0 (LICENSE-APACHE)\n"),
+            "{text}"
+        );
+        assert!(!text.contains("January 2004"), "{text}");
+        assert!(!text.contains("TERMS AND CONDITIONS"), "{text}");
+        assert!(
+            text.contains(&format!(
+                "b 1.0.0 (LICENSE):\n\nSPDX: ISC AND (Apache-2.0 OR ISC)\n\n{APACHE_REFERENCE}\n\nISC License"
+            )),
+            "{text}"
+        );
+        assert!(text.contains("b 1.0.0 (NOTICE):\n\nb's notice"), "{text}");
+        assert!(text.contains("  c 1.0.0: MIT/Apache-2.0\n"), "{text}");
+
+        let missing = license_texts(&[dep("d", "MIT")], std::slice::from_ref(&index));
+        assert!(missing.unwrap_err().contains("d 1.0.0"));
+        std::fs::remove_dir_all(&root).unwrap();
+    }
 }

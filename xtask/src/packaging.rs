@@ -353,6 +353,26 @@ fn check_artefacts(a: &Artefacts) -> Result {
     for e in &expected {
         ensure!(files.contains(e), "{e} is not in the .deb: {files:#?}");
     }
+    // The notices of the crates linked in: the AWS-LC license and the MIT texts, verbatim.
+    let copyright = exec(
+        Command::new("sh")
+            .arg("-c")
+            .arg(
+                "dpkg-deb --fsys-tarfile \"$1\" | tar -xOf - ./usr/share/doc/es-autoconf/copyright",
+            )
+            .arg("sh")
+            .arg(&a.deb),
+    )?;
+    for notice in [
+        "AWS Libcrypto (AWS-LC)",
+        "Permission is hereby granted, free of charge",
+        "/usr/share/common-licenses/Apache-2.0",
+    ] {
+        ensure!(
+            copyright.code == 0 && copyright.stdout.contains(notice),
+            "the copyright file lacks {notice:?}: {copyright:?}"
+        );
+    }
     let tar = exec(Command::new("tar").arg("-tzf").arg(&a.tarball))?;
     ensure!(tar.code == 0, "tar -tzf: {tar:?}");
     for suffix in [
@@ -364,6 +384,7 @@ fn check_artefacts(a: &Artefacts) -> Result {
         "/complete/es-autoconf.fish",
         "/README.md",
         "/LICENSE",
+        "/copyright",
     ] {
         ensure!(
             tar.stdout.lines().any(|l| l.ends_with(suffix)),
