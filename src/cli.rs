@@ -118,6 +118,19 @@ pub struct StatusArgs {
     /// Exit codes and, in text format, the output style
     #[arg(long, value_enum, default_value_t = ExitCodeMode::Es)]
     pub exit_codes: ExitCodeMode,
+
+    /// The least severity that exits 78 with `--exit-codes es` [default: critical]
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub fail_on: Option<FailOnArg>,
+}
+
+/// `status --fail-on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    /// A warning or a critical finding exits 78
+    Warning,
+    /// Only a critical finding exits 78
+    Critical,
 }
 
 /// Arguments of `es-autoconf finalize`.

@@ -853,6 +853,9 @@ pub struct Status {
     overall: &'static str,
     exit_code: u8,
     exit_codes: &'static str,
+    /// The least severity that exits 78 (`--exit-codes es` only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fail_on: Option<&'static str>,
     es_home: PathBuf,
     config_dir: PathBuf,
     elasticsearch_version: Option<String>,
@@ -1166,8 +1169,12 @@ impl Status {
             overall: r.overall().name(),
             exit_code,
             exit_codes: match mode {
-                esac_status::ExitCodes::Es => "es",
+                esac_status::ExitCodes::Es(_) => "es",
                 esac_status::ExitCodes::Nagios => "nagios",
+            },
+            fail_on: match mode {
+                esac_status::ExitCodes::Es(f) => Some(f.name()),
+                esac_status::ExitCodes::Nagios => None,
             },
             es_home: o.es_home.clone(),
             config_dir: o.config_dir.clone(),

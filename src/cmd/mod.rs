@@ -23,7 +23,7 @@ pub fn run(cli: &Cli, printer: &Printer) -> u8 {
     );
     // Monitoring mode: every failure, bad arguments included, is UNKNOWN.
     let fail = |f: &esac_app::Failure, paths: Option<&Paths>| match &cli.command {
-        Command::Status(a) if status::mode(a) == esac_status::ExitCodes::Nagios => {
+        Command::Status(a) if a.exit_codes == crate::cli::ExitCodeMode::Nagios => {
             printer.monitoring_failure(name, f, paths)
         }
         _ => printer.failure(name, f, paths),

@@ -3,20 +3,29 @@
 
 use esac_app::status::StatusRequest;
 use esac_app::{Failure, Paths};
-use esac_status::{ExitCodes, Thresholds};
+use esac_status::{ExitCodes, FailOn, Thresholds};
 
-use crate::cli::{ExitCodeMode, Format, StatusArgs};
+use crate::cli::{ExitCodeMode, FailOnArg, Format, StatusArgs};
 use crate::printer::Printer;
 use crate::{json, text};
 
-pub fn mode(a: &StatusArgs) -> ExitCodes {
-    match a.exit_codes {
-        ExitCodeMode::Es => ExitCodes::Es,
-        ExitCodeMode::Nagios => ExitCodes::Nagios,
+/// The exit-code mode; `--fail-on` belongs to Elasticsearch's codes (a monitoring plugin's
+/// codes already tell a warning from a critical finding).
+pub fn mode(a: &StatusArgs) -> Result<ExitCodes, Failure> {
+    match (a.exit_codes, a.fail_on) {
+        (ExitCodeMode::Es, None | Some(FailOnArg::Critical)) => Ok(ExitCodes::Es(FailOn::Critical)),
+        (ExitCodeMode::Es, Some(FailOnArg::Warning)) => Ok(ExitCodes::Es(FailOn::Warning)),
+        (ExitCodeMode::Nagios, None) => Ok(ExitCodes::Nagios),
+        (ExitCodeMode::Nagios, Some(_)) => Err(Failure::Usage(
+            "--fail-on applies to --exit-codes es; with --exit-codes nagios a warning is 1 and a \
+             critical finding 2"
+                .into(),
+        )),
     }
 }
 
 pub fn run(paths: &Paths, a: &StatusArgs, printer: &Printer) -> Result<u8, Failure> {
+    let mode = mode(a)?;
     let req = StatusRequest {
         settings: a.settings.clone(),
         es_user: a.es_user.clone(),
@@ -26,14 +35,13 @@ pub fn run(paths: &Paths, a: &StatusArgs, printer: &Printer) -> Result<u8, Failu
         },
     };
     let outcome = esac_app::status::run(paths, &req, printer)?;
-    let mode = mode(a);
     let code = outcome.report.exit_code(mode);
     match (printer.format, mode) {
         (Format::Json, _) => printer.json(&json::Status::of(&outcome, mode, code, printer.notes())),
         (Format::Text, ExitCodes::Nagios) => {
             printer.out(&text::status_nagios(&outcome, printer.verbosity))
         }
-        (Format::Text, ExitCodes::Es) => {
+        (Format::Text, ExitCodes::Es(_)) => {
             printer.out(&text::status_text(&outcome, code, printer.verbosity))
         }
     }

@@ -247,6 +247,52 @@ fn certificates_near_expiry_warn_then_turn_critical() {
 }
 
 #[test]
+fn fail_on_warning_makes_a_warning_exit_78() {
+    let home = configured();
+    let before = home.snapshot();
+    let soon = now_env(T0 + 710 * DAY);
+    let at = |t: &str, args: &[&str]| {
+        let mut a = vec!["status"];
+        a.extend_from_slice(args);
+        home.run_env(&a, &[("ESAC_TEST_NOW", t)])
+    };
+    // The HTTP certificate has 20 days left: a warning.
+    let run = at(&soon, &["--fail-on", "warning"]);
+    assert_eq!(run.code, 78, "{run:?}");
+    assert!(run.stdout.contains("cert.http.expiring"), "{run:?}");
+    let json = at(&soon, &["--fail-on", "warning", "--format", "json"]);
+    assert_eq!(json.code, 78, "{json:?}");
+    let doc: Value = serde_json::from_str(&json.stdout).unwrap();
+    assert_eq!(doc["fail_on"], "warning");
+    assert_eq!(doc["exit_code"], 78);
+    assert_eq!(doc["overall"], "warning");
+    // By default, and with `--fail-on critical`, a warning exits 0.
+    for args in [&[][..], &["--fail-on", "critical"]] {
+        let run = at(&soon, args);
+        assert_eq!(run.code, 0, "{args:?}: {run:?}");
+    }
+    let doc: Value = serde_json::from_str(&at(&soon, &["--format", "json"]).stdout).unwrap();
+    assert_eq!(doc["fail_on"], "critical");
+    // A healthy node (info findings only) exits 0 with `--fail-on warning` too.
+    let run = at(&now_env(T0 + DAY), &["--fail-on", "warning"]);
+    assert_eq!(run.code, 0, "{run:?}");
+    // Monitoring codes tell a warning (1) from a critical finding (2) already: `--fail-on` there
+    // is a usage error, which a monitoring plugin reports as UNKNOWN.
+    let run = at(&soon, &["--exit-codes", "nagios", "--fail-on", "warning"]);
+    assert_eq!(run.code, 3, "{run:?}");
+    assert!(
+        run.stdout
+            .starts_with("ES-AUTOCONF UNKNOWN - --fail-on applies to --exit-codes es"),
+        "{run:?}"
+    );
+    let doc: Value =
+        serde_json::from_str(&at(&soon, &["--exit-codes", "nagios", "--format", "json"]).stdout)
+            .unwrap();
+    assert!(doc.get("fail_on").is_none(), "{doc}");
+    assert_same_tree(&before, &home.snapshot(), "status --fail-on");
+}
+
+#[test]
 fn an_expired_certificate_is_critical() {
     let home = configured();
     let s = status_at(&home, T0 + 731 * DAY);

@@ -12,7 +12,7 @@ use esac_pki::CertInfo;
 use esac_settings::Settings;
 
 use super::*;
-use crate::finding::{ExitCodes, Kind, Severity};
+use crate::finding::{ExitCodes, FailOn, Kind, Severity};
 
 const DAY: u64 = 86_400;
 
@@ -309,7 +309,8 @@ fn a_healthy_node_has_only_the_stock_info() {
             Severity::Info
         )]
     );
-    assert_eq!(r.exit_code(ExitCodes::Es), 0);
+    assert_eq!(r.exit_code(ExitCodes::default()), 0);
+    assert_eq!(r.exit_code(ExitCodes::Es(FailOn::Warning)), 0);
     assert_eq!(r.exit_code(ExitCodes::Nagios), 0);
     assert_eq!(
         r.perfdata(),
@@ -964,7 +965,23 @@ fn each_row_produces_its_finding_and_exit_codes() {
             "{what}: expected {id} ({severity:?}), got {:?}",
             ids(&r)
         );
-        assert_eq!(r.exit_code(ExitCodes::Es), *es, "{what}: {:?}", ids(&r));
+        assert_eq!(
+            r.exit_code(ExitCodes::default()),
+            *es,
+            "{what}: {:?}",
+            ids(&r)
+        );
+        // `--fail-on warning`: a warning stops a deployment as a critical finding does.
+        let warned = r
+            .findings
+            .iter()
+            .any(|f| matches!(f.severity, Severity::Warning | Severity::Critical));
+        assert_eq!(
+            r.exit_code(ExitCodes::Es(FailOn::Warning)),
+            if warned { 78 } else { *es },
+            "{what}: {:?}",
+            ids(&r)
+        );
         assert_eq!(
             r.exit_code(ExitCodes::Nagios),
             *nagios,

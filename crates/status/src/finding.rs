@@ -69,13 +69,39 @@ impl Overall {
 pub const NAGIOS_UNKNOWN: u8 = 3;
 
 /// Which exit codes `status` uses.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ExitCodes {
-    /// Elasticsearch's: 0 healthy, 78 critical, 65 keystore passphrase, 74 cannot read.
-    #[default]
-    Es,
+    /// Elasticsearch's: 0 healthy, 78 for a finding at or above the [`FailOn`] severity, 65
+    /// keystore passphrase, 74 cannot read.
+    Es(FailOn),
     /// Monitoring plugins': 0 OK, 1 WARNING, 2 CRITICAL, 3 UNKNOWN.
     Nagios,
+}
+
+impl Default for ExitCodes {
+    fn default() -> Self {
+        ExitCodes::Es(FailOn::Critical)
+    }
+}
+
+/// The least severity that makes `status` exit 78 in Elasticsearch mode (`--fail-on`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FailOn {
+    /// Only a critical finding (the default).
+    #[default]
+    Critical,
+    /// A warning too.
+    Warning,
+}
+
+impl FailOn {
+    /// The name `--fail-on` and the JSON document use.
+    pub fn name(self) -> &'static str {
+        match self {
+            FailOn::Critical => "critical",
+            FailOn::Warning => "warning",
+        }
+    }
 }
 
 /// Why a check could not be made (picks the Elasticsearch-mode exit code).
@@ -356,19 +382,22 @@ pub fn overall(findings: &[Finding]) -> Overall {
 
 /// The process exit code for `findings` in `mode`.
 ///
-/// Elasticsearch mode: 78 (`CONFIG`) when anything is critical; else 65 (`DATA_ERROR`) when a
-/// check needed a keystore passphrase that is missing or wrong; else 74 (`IO_ERROR`) when a file
-/// could not be read; else 0 (warnings and formats not read included).
+/// Elasticsearch mode: 78 (`CONFIG`) when anything is critical (or, with [`FailOn::Warning`], a
+/// warning); else 65 (`DATA_ERROR`) when a check needed a keystore passphrase that is missing or
+/// wrong; else 74 (`IO_ERROR`) when a file could not be read; else 0 (warnings below the
+/// threshold and formats not read included).
 pub fn exit_code(findings: &[Finding], mode: ExitCodes) -> u8 {
     match mode {
         ExitCodes::Nagios => overall(findings).nagios_code(),
-        ExitCodes::Es => {
+        ExitCodes::Es(fail_on) => {
             let any = |s: Severity, c: Option<UnknownCause>| {
                 findings
                     .iter()
                     .any(|f| f.severity == s && (c.is_none() || f.cause == c))
             };
-            if any(Severity::Critical, None) {
+            if any(Severity::Critical, None)
+                || (fail_on == FailOn::Warning && any(Severity::Warning, None))
+            {
                 EsExit::Config.code()
             } else if any(Severity::Unknown, Some(UnknownCause::Passphrase)) {
                 EsExit::DataError.code()

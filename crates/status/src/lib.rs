@@ -34,7 +34,7 @@ pub use assess::{
 };
 pub use esac_core::finalize::Formation;
 pub use finding::{
-    exit_code, overall, Detail, ExitCodes, Finding, Kind, Overall, Severity, UnknownCause,
+    exit_code, overall, Detail, ExitCodes, FailOn, Finding, Kind, Overall, Severity, UnknownCause,
     NAGIOS_UNKNOWN,
 };
 pub use observed::*;
