@@ -35,6 +35,32 @@ pub fn instances(data: &[u8]) {
     }
 }
 
+/// Mutates `bytes` in place with `edits` random edits drawn from `next`: insert a byte of
+/// `inserted`, remove a byte, or overwrite a byte with one below `max_byte`. The mutation
+/// step of the random-input tests that start from a valid file.
+pub fn mutate(
+    bytes: &mut Vec<u8>,
+    edits: u64,
+    next: &mut impl FnMut() -> u64,
+    inserted: &[u8],
+    max_byte: u64,
+) {
+    for _ in 0..edits {
+        let at = (next() as usize) % bytes.len().max(1);
+        match next() % 3 {
+            0 => bytes.insert(at, inserted[(next() % inserted.len() as u64) as usize]),
+            1 if !bytes.is_empty() => {
+                bytes.remove(at);
+            }
+            _ => {
+                if let Some(b) = bytes.get_mut(at) {
+                    *b = (next() % max_byte) as u8;
+                }
+            }
+        }
+    }
+}
+
 /// The deterministic xorshift64 sequence from `seed` (not zero) that the random-input tests of the
 /// workspace draw from: the same seed gives the same inputs on every run, and nothing random is
 /// read.

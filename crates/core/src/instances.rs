@@ -647,20 +647,8 @@ mod tests {
                 let len = (next() % 200) as usize;
                 bytes = (0..len).map(|_| (next() % 256) as u8).collect();
             } else {
-                for _ in 0..(next() % 8 + 1) {
-                    let at = (next() as usize) % bytes.len().max(1);
-                    match next() % 3 {
-                        0 => bytes.insert(at, b" :-[]{}\"'\n#&*!=,\\"[(next() % 17) as usize]),
-                        1 if !bytes.is_empty() => {
-                            bytes.remove(at);
-                        }
-                        _ => {
-                            if let Some(b) = bytes.get_mut(at) {
-                                *b = (next() % 128) as u8;
-                            }
-                        }
-                    }
-                }
+                let edits = next() % 8 + 1;
+                crate::fuzzing::mutate(&mut bytes, edits, &mut next, b" :-[]{}\"'\n#&*!=,\\", 128);
             }
             crate::fuzzing::instances(&bytes);
         }

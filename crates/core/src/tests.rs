@@ -772,20 +772,8 @@ fn yml_edit_fuzz_body_holds_on_mutated_configured_ymls() {
         crate::fuzzing::yml_edit(seed.as_bytes());
         for _ in 0..300 {
             let mut bytes = seed.clone().into_bytes();
-            for _ in 0..(next() % 4 + 1) {
-                let at = (next() as usize) % bytes.len().max(1);
-                match next() % 3 {
-                    0 => bytes.insert(at, b" :-[]{}\"'\n\r#&*,"[(next() % 15) as usize]),
-                    1 if !bytes.is_empty() => {
-                        bytes.remove(at);
-                    }
-                    _ => {
-                        if let Some(b) = bytes.get_mut(at) {
-                            *b = (next() % 256) as u8;
-                        }
-                    }
-                }
-            }
+            let edits = next() % 4 + 1;
+            crate::fuzzing::mutate(&mut bytes, edits, &mut next, b" :-[]{}\"'\n\r#&*,", 256);
             crate::fuzzing::yml_edit(&bytes);
         }
     }
