@@ -476,6 +476,7 @@ fn elastic_s_compose_file_and_certutil_s_example_are_accepted_unchanged() {
 #[test]
 fn fault_injection_during_layout_leaves_no_output_directory() {
     let w = Work::new(THREE);
+    let mut named = 0;
     for step in BundleStep::ALL {
         for how in ["", "abort:"] {
             let fp = format!("{how}{}", step.name());
@@ -499,17 +500,30 @@ fn fault_injection_during_layout_leaves_no_output_directory() {
                 assert!(last.starts_with("ERROR: "), "{fp}: {run:?}");
             } else {
                 // Killed: at most the hidden, owner-only temp directory is left; never `--out`.
+                // The next run names it (it may hold keys) and leaves it where it is.
+                let next = w.layout(&[&FAST[..], &["--out", "bundle", "--dry-run"]].concat());
+                assert_eq!(next.code, 0, "{fp}: {next:?}");
                 for n in &left {
                     assert!(
                         n.starts_with(".bundle.") && n.ends_with(".tmp"),
                         "{fp}: {n}"
                     );
                     assert_eq!(mode(&w.path(n)), 0o700);
+                    assert!(
+                        next.stderr.contains(&format!(
+                            "{} was left by an interrupted `layout`",
+                            w.path(n).display()
+                        )),
+                        "{fp}: {next:?}"
+                    );
+                    assert!(w.path(n).is_dir(), "{fp}: {n} is left alone");
+                    named += 1;
                     std::fs::remove_dir_all(w.path(n)).unwrap();
                 }
             }
         }
     }
+    assert!(named >= 2, "kills during generate and write leave a temp directory");
     // Killed right after the rename: the bundle is complete.
     let run = w.layout_env(
         &[&FAST[..], &["--out", "bundle"]].concat(),

@@ -72,6 +72,13 @@ pub fn layout(req: &LayoutRequest, console: &dyn Console) -> Result<LayoutOutcom
     if read::exists(&out) {
         return Err(Failure::OutputExists(out));
     }
+    for left in esac_exec::bundle::interrupted_staging(&out) {
+        console.note(&format!(
+            "NOTE: {} was left by an interrupted `layout` (killed before it could clean up). It \
+             holds private keys: remove it (rm -r) unless you are still copying from it.",
+            left.display()
+        ));
+    }
     let existing = match &req.ca_dir {
         None => None,
         Some(d) => Some(read::existing_cluster(&read::absolute(d)?)?),

@@ -240,7 +240,7 @@ fn stage(plan: &BundlePlan) -> Step<Staging> {
         source: io::Error::other("no random numbers"),
     })?;
     let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    let temp = format!(".{name}.{suffix}.tmp");
+    let temp = staging_name(name, &suffix);
     let temp_path = parent_path.join(&temp);
     let dir = mkdir_in(&parent, &temp).map_err(io_at(&temp_path))?;
     let staging = Staging {
@@ -252,6 +252,53 @@ fn stage(plan: &BundlePlan) -> Step<Staging> {
     };
     after(BundleStep::Staging);
     Ok(staging)
+}
+
+/// The hidden directory a bundle named `name` is built in: `.<name>.<12 hex digits>.tmp`.
+fn staging_name(name: &str, suffix: &str) -> String {
+    format!(".{name}.{suffix}.tmp")
+}
+
+/// Whether `candidate` is the name of a staging directory of a bundle named `name`.
+fn is_staging_name(name: &str, candidate: &str) -> bool {
+    candidate
+        .strip_prefix(&format!(".{name}."))
+        .and_then(|rest| rest.strip_suffix(".tmp"))
+        .is_some_and(|hex| {
+            hex.len() == 12 && hex.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        })
+}
+
+/// Staging directories of earlier `layout` runs for `out` that were killed before they could
+/// remove them (SIGKILL, power loss): they hold private keys, so `layout` names them. Read-only:
+/// es-autoconf never removes what this run did not create. Links are not followed; at most the
+/// first 100,000 entries of `out`'s parent are looked at.
+pub fn interrupted_staging(out: &Path) -> Vec<PathBuf> {
+    let (Some(parent), Some(name)) = (out.parent(), out.file_name().and_then(|n| n.to_str()))
+    else {
+        return Vec::new();
+    };
+    let parent = if parent.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        parent
+    };
+    let Ok(entries) = std::fs::read_dir(parent) else {
+        return Vec::new();
+    };
+    let mut found: Vec<PathBuf> = entries
+        .take(100_000)
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| {
+            e.file_name()
+                .to_str()
+                .is_some_and(|c| is_staging_name(name, c))
+        })
+        .map(|e| e.path())
+        .collect();
+    found.sort();
+    found
 }
 
 /// `mkdirat` of a new directory (mode 0700 from the start), opened without following a link,
@@ -638,6 +685,24 @@ mod tests {
     use esac_core::instances::parse_instances;
     use std::os::unix::fs::PermissionsExt;
     use std::time::SystemTime;
+
+    #[test]
+    fn staging_names_are_recognised_exactly() {
+        let name = staging_name("bundle", "0123456789ab");
+        assert_eq!(name, ".bundle.0123456789ab.tmp");
+        assert!(is_staging_name("bundle", &name));
+        for other in [
+            ".bundle.0123456789AB.tmp",
+            ".bundle.0123456789a.tmp",
+            ".bundle.0123456789abc.tmp",
+            ".bundle2.0123456789ab.tmp",
+            "bundle.0123456789ab.tmp",
+            ".bundle.0123456789ab.tmp2",
+            ".bundle.x.tmp",
+        ] {
+            assert!(!is_staging_name("bundle", other), "{other}");
+        }
+    }
 
     const YML: &str = "instances:\n  - name: es01\n    ip: [10.0.0.1]\n  - name: \"node two\"\n    filename: \"node 2\"\n    dns: [two.example]\n";
 
