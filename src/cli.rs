@@ -219,6 +219,16 @@ pub struct RenewCommonArgs {
     #[arg(long)]
     pub keep_backup: bool,
 
+    /// After the commit, wait until the node at URL (https://HOST:PORT) serves the new
+    /// certificate: a TLS handshake a second, for max(15 s, 3 x resource.reload.interval.high)
+    #[arg(long, value_name = "URL")]
+    pub wait_reload: Option<String>,
+
+    /// With --wait-reload: exit 69 when the node did not serve it in time (the files stay
+    /// renewed)
+    #[arg(long, requires = "wait_reload")]
+    pub require_reload: bool,
+
     /// SANs of a new HTTP certificate
     #[arg(long, value_enum, default_value_t = Sans::Union)]
     pub sans: Sans,

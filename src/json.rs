@@ -10,7 +10,7 @@ use esac_app::init::{Delivered, InitOutcome, PasswordChannel};
 use esac_app::{Failure, Paths};
 use esac_certspec::Utc;
 use esac_core::plan::{Action, ModeRule, Plan, Undo, YmlChange};
-use esac_core::{Reason, Skip};
+use esac_core::{EsExit, Reason, Skip};
 use serde::Serialize;
 
 /// `decision`.
@@ -481,6 +481,18 @@ pub struct RenewFileDoc {
 pub struct ReloadDoc {
     enabled: bool,
     interval_ms: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    waited: Option<ReloadCheckDoc>,
+}
+
+/// What `--wait-reload` saw.
+#[derive(Debug, Serialize)]
+pub struct ReloadCheckDoc {
+    url: String,
+    seen: bool,
+    required: bool,
+    waited_ms: u64,
+    last: String,
 }
 
 /// The document of `renew http` and `renew http-ca` (lifecycle spec §3.3).
@@ -532,6 +544,15 @@ impl RenewDoc {
                 },
                 None,
             ),
+            RenewOutcome::Renewed { plan, .. } if o.exit() == EsExit::Unavailable => (
+                "renew",
+                ReasonDoc {
+                    code: Reason::ReloadNotSeen.as_str(),
+                    message: "renewed, but the node did not serve the new certificate in time"
+                        .into(),
+                },
+                Some(PlanDoc::of(plan)),
+            ),
             RenewOutcome::Planned { plan, .. } | RenewOutcome::Renewed { plan, .. } => (
                 "renew",
                 ReasonDoc {
@@ -573,6 +594,13 @@ impl RenewDoc {
             reload: ReloadDoc {
                 enabled: r.reload.enabled,
                 interval_ms: r.reload.interval_ms,
+                waited: r.reload_check.as_ref().map(|c| ReloadCheckDoc {
+                    url: c.url.clone(),
+                    seen: c.seen,
+                    required: c.required,
+                    waited_ms: c.waited_ms,
+                    last: c.last.clone(),
+                }),
             },
             summary: summary.to_vec(),
             plan,

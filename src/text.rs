@@ -345,6 +345,19 @@ pub fn renew_summary(r: &esac_app::renew::RenewReport, done: bool) -> Vec<String
                 .into(),
         );
     }
+    if let Some(c) = &r.reload_check {
+        out.push(if c.seen {
+            format!(
+                "Reload: {} serves the new certificate (after {} ms).",
+                c.url, c.waited_ms
+            )
+        } else {
+            format!(
+                "WARNING: {} did not serve the new certificate within {} ms (last: {}). The files are renewed; check the node's log for \"cannot notify file changes listener\", or restart it.",
+                c.url, c.waited_ms, c.last
+            )
+        });
+    }
     out
 }
 

@@ -23,6 +23,8 @@ fn request(c: &RenewCommonArgs) -> RenewRequest {
         reuse_key: c.reuse_key,
         key_type: c.key_type,
         keep_backup: c.keep_backup,
+        wait_reload: c.wait_reload.clone(),
+        require_reload: c.require_reload,
         ..RenewRequest::default()
     }
 }

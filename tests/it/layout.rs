@@ -523,7 +523,10 @@ fn fault_injection_during_layout_leaves_no_output_directory() {
             }
         }
     }
-    assert!(named >= 2, "kills during generate and write leave a temp directory");
+    assert!(
+        named >= 2,
+        "kills during generate and write leave a temp directory"
+    );
     // Killed right after the rename: the bundle is complete.
     let run = w.layout_env(
         &[&FAST[..], &["--out", "bundle"]].concat(),

@@ -941,3 +941,82 @@ fn real_sigkills_during_a_renewal_are_recovered() {
         assert!(esac_pki::signed_by(s.leaf.cert_der(), s.ca.cert_der()).unwrap());
     }
 }
+
+/// `--wait-reload` against a node that keeps serving the old certificate (a server started with
+/// the node's material before the renewal, which never reloads): a warning and exit 0, or with
+/// `--require-reload` exit 69 `reload_not_seen`; the files are renewed either way.
+#[test]
+fn wait_reload_reports_a_node_that_keeps_the_old_certificate() {
+    use esac_enroll::testserver::Failure;
+    let home = node(720);
+    let old = store(&home.config()).leaf.cert_der().to_vec();
+    let srv = crate::enroll_cli::server(&home, Failure::None);
+    let url = format!("https://{}", srv.address());
+    let env = [("ESAC_TEST_RELOAD_WAIT_MS", "1500")];
+
+    let run = renew(&home, &["http", "--wait-reload", &url], &env);
+    assert_eq!(run.code, 0, "{run:?}");
+    let renewed = store(&home.config()).leaf.cert_der().to_vec();
+    assert_ne!(renewed, old, "the store is renewed");
+    // The report goes to standard error, as every renew message. The server presents a leaf
+    // of the node's HTTP CA made before the renewal, never the new one.
+    let new_sha = esac_pki::sha256_hex(&renewed);
+    assert!(
+        run.stderr.contains(&format!(
+            "WARNING: {url} did not serve the new certificate within"
+        )) && run.stderr.contains("(last: served certificate SHA-256 ")
+            && !run.stderr.contains(&format!("SHA-256 {new_sha}")),
+        "{run:?}"
+    );
+
+    let run = renew(
+        &home,
+        &[
+            "http",
+            "--force",
+            "--wait-reload",
+            &url,
+            "--require-reload",
+            "--format",
+            "json",
+        ],
+        &env,
+    );
+    assert_eq!(run.code, 69, "{run:?}");
+    let doc = json(&run);
+    assert_eq!(doc["reason"]["code"], "reload_not_seen", "{doc}");
+    assert_eq!(doc["exit_code"], 69);
+    assert_eq!(doc["reload"]["waited"]["seen"], false);
+    assert_eq!(doc["reload"]["waited"]["required"], true);
+    assert_ne!(
+        store(&home.config()).leaf.cert_der(),
+        &renewed[..],
+        "renewed again, committed although not seen"
+    );
+    assert!(srv.requests().is_empty(), "a handshake only, no request");
+
+    // Nothing listening: the same, with the connection error as what it saw last.
+    let closed = esac_enroll::testserver::closed_port_address().unwrap();
+    let run = renew(
+        &home,
+        &[
+            "http",
+            "--force",
+            "--wait-reload",
+            &closed,
+            "--require-reload",
+        ],
+        &env,
+    );
+    assert_eq!(run.code, 69, "{run:?}");
+    assert!(
+        run.stderr.contains("did not serve the new certificate"),
+        "{run:?}"
+    );
+
+    // `--require-reload` alone is a usage error, and changes nothing.
+    let before = home.stable_snapshot();
+    let run = renew(&home, &["http", "--force", "--require-reload"], &[]);
+    assert_eq!(run.code, 64, "{run:?}");
+    assert_same_tree(&before, &home.stable_snapshot(), "usage error");
+}

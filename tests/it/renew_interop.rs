@@ -183,10 +183,34 @@ fn a_running_node_model_reloads_the_renewed_store_within_one_poll() {
             "{host}"
         );
     }
-    // A second renewal is seen too (size and mtime differ again).
-    let run = renew(&home, &["http", "--force"], &[]);
+    // A second renewal is seen too (size and mtime differ again), and `--wait-reload` sees the
+    // node serve it.
+    let url = format!("https://127.0.0.1:{}", h.port);
+    let run = renew(
+        &home,
+        &[
+            "http",
+            "--force",
+            "--wait-reload",
+            &url,
+            "--require-reload",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
     assert_eq!(run.code, 0, "{run:?}");
     let newer = esac_pki::existing_cert(store(&config).leaf.cert_der()).unwrap();
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    let waited = &doc["reload"]["waited"];
+    assert_eq!(waited["seen"], true, "{doc}");
+    assert_eq!(waited["url"], url.as_str());
+    assert_eq!(
+        waited["last"],
+        format!("served certificate SHA-256 {}", newer.sha256).as_str()
+    );
+    assert!(waited["waited_ms"].as_u64().unwrap() < 10_000, "{doc}");
+    assert_eq!(doc["reason"]["code"], "renewed");
     assert_eq!(
         serial(&h.wait_for("reloaded ", Duration::from_secs(5))),
         serial(&newer.serial)

@@ -25,6 +25,9 @@ pub const ESAC_TEST_NOW: &str = "ESAC_TEST_NOW";
 /// Debug builds only: the overall deadline of each enrollment request, in milliseconds (tests of
 /// peers that trickle bytes).
 pub const ESAC_TEST_HTTP_DEADLINE_MS: &str = "ESAC_TEST_HTTP_DEADLINE_MS";
+/// Debug builds only: how long `renew --wait-reload` waits, in milliseconds (tests of a node
+/// that never reloads).
+pub const ESAC_TEST_RELOAD_WAIT_MS: &str = "ESAC_TEST_RELOAD_WAIT_MS";
 /// Debug builds only: a step at which to fail or abort (see `esac-exec`'s failpoints).
 pub const ESAC_FAILPOINT: &str = "ESAC_FAILPOINT";
 

@@ -84,6 +84,11 @@ pub struct RenewRequest {
     pub with_leaf: bool,
     /// `http-ca --import-ca-cert FILE`.
     pub import_ca_cert: Option<PathBuf>,
+    /// `--wait-reload URL`: after the commit, wait until the node at URL serves the new
+    /// certificate.
+    pub wait_reload: Option<String>,
+    /// `--require-reload`: not seeing it is a failure (exit 69).
+    pub require_reload: bool,
 }
 
 /// A certificate as reported (public data only).
@@ -167,6 +172,23 @@ pub struct RenewReport {
     pub files: Vec<FileReport>,
     /// Reload behaviour of the node.
     pub reload: Reload,
+    /// What `--wait-reload` saw.
+    pub reload_check: Option<ReloadCheck>,
+}
+
+/// What `--wait-reload URL` saw after the commit.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReloadCheck {
+    /// The URL.
+    pub url: String,
+    /// The node served the new certificate.
+    pub seen: bool,
+    /// `--require-reload`: not seeing it exits 69.
+    pub required: bool,
+    /// How long it waited, in milliseconds.
+    pub waited_ms: u64,
+    /// What it saw last: the served leaf's fingerprint, or why there was none.
+    pub last: String,
 }
 
 /// What `renew` did.
@@ -202,6 +224,14 @@ impl RenewOutcome {
     pub fn exit(&self) -> EsExit {
         match self {
             RenewOutcome::Skipped { .. } => EsExit::Noop,
+            RenewOutcome::Renewed { report, .. }
+                if report
+                    .reload_check
+                    .as_ref()
+                    .is_some_and(|c| c.required && !c.seen) =>
+            {
+                EsExit::Unavailable
+            }
             _ => EsExit::Ok,
         }
     }
@@ -281,6 +311,7 @@ pub fn renew(
         ca_after: None,
         files: Vec::new(),
         reload: reload(&facts),
+        reload_check: None,
     };
     let (plan, refusal) = match target {
         Target::Http => {
@@ -387,10 +418,75 @@ pub fn renew(
             report.ca_after = Some(CertReport::of(&made, now));
         }
     }
+    if let Some(url) = &req.wait_reload {
+        report.reload_check = Some(wait_for_reload(&report, url, req.require_reload, console));
+    }
     Ok(RenewOutcome::Renewed {
         plan: Box::new(plan),
         report: Box::new(report),
     })
+}
+
+/// Handshakes with `url` once a second until it serves the new leaf (or, for a CA re-issued
+/// without a new leaf, the new CA certificate), for max(15 s, 3 × the reload interval)
+/// (lifecycle spec §3.3). The files are committed whatever it sees.
+fn wait_for_reload(
+    report: &RenewReport,
+    url: &str,
+    required: bool,
+    console: &dyn Console,
+) -> ReloadCheck {
+    let started = std::time::Instant::now();
+    let check = |seen: bool, last: String| ReloadCheck {
+        url: url.to_owned(),
+        seen,
+        required,
+        waited_ms: u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+        last,
+    };
+    if !report.reload.enabled {
+        return check(
+            false,
+            "resource.reload.enabled is false: the node loads the new certificate when it restarts"
+                .into(),
+        );
+    }
+    let wanted_leaf = report.after.as_ref().and_then(|c| c.sha256.clone());
+    let wanted_ca = report.ca_after.as_ref().and_then(|c| c.sha256.clone());
+    let budget = runtime::reload_wait(Duration::from_millis(
+        report.reload.interval_ms.saturating_mul(3).max(15_000),
+    ));
+    let second = Duration::from_secs(1);
+    loop {
+        let left = budget.saturating_sub(started.elapsed());
+        let attempt = esac_enroll::served::served_chain(url, left.clamp(second, 5 * second));
+        let (seen, last) = match attempt {
+            Ok(chain) => {
+                let sha = |i: usize| chain.get(i).map(|c| esac_pki::sha256_hex(c));
+                let leaf = sha(0);
+                let seen = match (&wanted_leaf, &wanted_ca) {
+                    (Some(w), _) => leaf.as_ref() == Some(w),
+                    (None, Some(w)) => sha(1).as_ref() == Some(w),
+                    (None, None) => false,
+                };
+                (
+                    seen,
+                    format!("served certificate SHA-256 {}", leaf.unwrap_or_default()),
+                )
+            }
+            Err(e) => (false, e),
+        };
+        let left = budget.saturating_sub(started.elapsed());
+        if seen || left.is_zero() {
+            console.progress(None);
+            return check(seen, last);
+        }
+        console.progress(Some(&format!(
+            "waiting for {url} to serve the new certificate: {} s left",
+            left.as_secs()
+        )));
+        std::thread::sleep(left.min(second));
+    }
 }
 
 fn shape(path: &Path, e: impl std::fmt::Display) -> Failure {

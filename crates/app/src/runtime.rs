@@ -88,6 +88,17 @@ pub fn http_deadline() -> Duration {
     esac_enroll::client::DEFAULT_DEADLINE
 }
 
+/// How long `renew --wait-reload` waits for the node to serve the new certificate: `default`
+/// (debug builds honour `ESAC_TEST_RELOAD_WAIT_MS`).
+pub fn reload_wait(default: Duration) -> Duration {
+    #[cfg(debug_assertions)]
+    if let Some(ms) = env::lookup(env::ESAC_TEST_RELOAD_WAIT_MS).and_then(|s| s.parse::<u64>().ok())
+    {
+        return Duration::from_millis(ms);
+    }
+    default
+}
+
 /// How long a run waits for another run on the same config directory.
 pub const LOCK_WAIT: Duration = Duration::from_secs(120);
 

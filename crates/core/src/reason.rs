@@ -80,6 +80,9 @@ pub enum Reason {
     InternalError,
     /// `renew`: the certificate was renewed (or would be, with `--dry-run`).
     Renewed,
+    /// `renew --wait-reload --require-reload`: renewed, but the node did not serve the new
+    /// certificate in time.
+    ReloadNotSeen,
     /// `renew`: more days are left than `--within`.
     NotDue,
     /// `renew http`: the HTTP CA has expired or expires within a day; renew it first.
@@ -133,7 +136,7 @@ pub enum Reason {
 
 impl Reason {
     /// Every reason, in documentation order.
-    pub const ALL: [Reason; 59] = [
+    pub const ALL: [Reason; 60] = [
         Reason::Configure,
         Reason::DataDirNotEmpty,
         Reason::DataDirUnlistable,
@@ -169,6 +172,7 @@ impl Reason {
         Reason::Refused,
         Reason::InternalError,
         Reason::Renewed,
+        Reason::ReloadNotSeen,
         Reason::NotDue,
         Reason::CaExpired,
         Reason::NotRenewable,
@@ -233,6 +237,7 @@ impl Reason {
             Reason::Refused => "refused",
             Reason::InternalError => "internal_error",
             Reason::Renewed => "renewed",
+            Reason::ReloadNotSeen => "reload_not_seen",
             Reason::NotDue => "not_due",
             Reason::CaExpired => "ca_expired",
             Reason::NotRenewable => "not_renewable",

@@ -287,6 +287,33 @@ pub(crate) fn exchange(
     read_response(&mut tls).map_err(io_message)
 }
 
+/// Connects and completes a TLS handshake with `config` within `timeouts.total`, sending no
+/// request; returns the certificates the server presented.
+pub(crate) fn handshake(
+    target: &Target,
+    config: Arc<ClientConfig>,
+    timeouts: Timeouts,
+) -> Result<Vec<Vec<u8>>, String> {
+    let deadline = Deadline::after(timeouts.total);
+    let tcp = connect(target, timeouts, &deadline)?;
+    let mut conn =
+        ClientConnection::new(config, target.server_name()?).map_err(|e| e.to_string())?;
+    let mut timed = Timed {
+        tcp,
+        deadline,
+        per_read: timeouts.read,
+    };
+    while conn.is_handshaking() {
+        conn.complete_io(&mut timed).map_err(io_message)?;
+    }
+    Ok(conn
+        .peer_certificates()
+        .unwrap_or_default()
+        .iter()
+        .map(|c| c.as_ref().to_vec())
+        .collect())
+}
+
 /// The addresses of `host`: an IP literal as it is; a name through the system resolver on a
 /// helper thread, abandoned when `deadline` passes (the resolver has no timeout of its own).
 pub(crate) fn resolve(

@@ -4,6 +4,7 @@
 //! * [`client`]: `GET /_security/enroll/node` over TLS pinned to the token's CA fingerprint,
 //!   the address loop and the response validation, with Elasticsearch's exit codes and messages.
 //! * [`api`]: creating a token against a running node (API key + node info).
+//! * [`served`]: the certificate chain a node serves (`renew http --wait-reload`).
 //! * `testserver` (feature `test-server`): a fake node for tests.
 //!
 //! HTTP is a minimal hand-written HTTP/1.1 client (module `http`) over rustls with the aws-lc-rs
@@ -16,6 +17,7 @@ pub mod api;
 pub mod client;
 mod error;
 mod http;
+pub mod served;
 #[cfg(any(test, feature = "test-server"))]
 pub mod testserver;
 pub mod token;

@@ -471,3 +471,19 @@ fn created_token_rejects_a_server_with_another_ca() {
     assert_eq!(e.kind, Kind::TokenCreation);
     assert!(s.requests().is_empty());
 }
+
+/// `renew http --wait-reload` compares what a node serves with what it wrote: the chain is
+/// recorded whatever CA signed it (here one no client trusts) and whatever name it is for.
+#[test]
+fn served_chain_records_what_the_node_presents() {
+    let m = material_with(vec![IpAddr::V4(Ipv4Addr::new(192, 0, 2, 1))]);
+    let s = TestServer::start(&m, ServerOptions::default()).unwrap();
+    let chain = esac_enroll::served::served_chain(
+        &format!("https://{}/", s.address()),
+        Duration::from_secs(5),
+    )
+    .unwrap();
+    assert_eq!(chain[0], m.http().cert_der());
+    assert_eq!(chain[1], m.http_ca().cert_der());
+    assert!(s.requests().is_empty(), "no request is sent");
+}

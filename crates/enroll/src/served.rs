@@ -1,0 +1,144 @@
+//! What a running node serves: the certificate chain of a TLS handshake with an HTTPS address,
+//! for `renew http --wait-reload` (did the node pick up the new `http.p12`?).
+//!
+//! The chain is *not* trusted: the caller compares the leaf with the one it just wrote, which
+//! nobody else has. The handshake's signature is still verified, so a matching leaf means the
+//! server holds its private key. No request is sent, no credential is needed.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+use crate::http::{self, Target, Timeouts};
+
+/// The certificates `url` presents in a TLS handshake, leaf first. `url` is `https://host:port`
+/// (a path is ignored) or `host:port`; 9200 when no port is given. Everything (resolving,
+/// connecting, the handshake) ends within `deadline`.
+pub fn served_chain(url: &str, deadline: Duration) -> Result<Vec<Vec<u8>>, String> {
+    let target = Target::parse(&authority(url)?)?;
+    let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+    let verifier = RecordOnly {
+        algorithms: provider.signature_verification_algorithms,
+    };
+    let config = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(|e| e.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(verifier))
+        .with_no_client_auth();
+    let timeouts = Timeouts {
+        connect: deadline,
+        read: deadline,
+        total: deadline,
+    };
+    http::handshake(&target, Arc::new(config), timeouts)
+}
+
+/// `host:port` of `url`, with Elasticsearch's port when none is given.
+fn authority(url: &str) -> Result<String, String> {
+    let rest = match url.split_once("://") {
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
+        Some(_) => return Err(format!("[{}] is not an https:// URL", url.escape_debug())),
+        None => url,
+    };
+    let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let has_port = match host_port.rsplit_once(':') {
+        Some((h, _)) if host_port.starts_with('[') => h.ends_with(']'),
+        Some((h, _)) => !h.contains(':'),
+        None => false,
+    };
+    Ok(if has_port || host_port.is_empty() {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:9200")
+    })
+}
+
+/// Accepts any chain (it is only recorded), verifies the handshake signature.
+#[derive(Debug)]
+struct RecordOnly {
+    algorithms: WebPkiSupportedAlgorithms,
+}
+
+impl ServerCertVerifier for RecordOnly {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_addresses_name_host_and_port() {
+        for (url, want) in [
+            ("https://localhost:9200", "localhost:9200"),
+            ("https://localhost:9200/", "localhost:9200"),
+            ("https://es1.example/_cluster/health", "es1.example:9200"),
+            ("HTTPS://10.0.0.1:443?x", "10.0.0.1:443"),
+            ("127.0.0.1:9201", "127.0.0.1:9201"),
+            ("https://[::1]:9200", "[::1]:9200"),
+            ("https://[::1]", "[::1]:9200"),
+            ("node-1", "node-1:9200"),
+        ] {
+            assert_eq!(authority(url).as_deref(), Ok(want), "{url}");
+        }
+        assert!(authority("http://localhost:9200").is_err());
+    }
+
+    #[test]
+    fn nothing_listening_is_an_error_within_the_deadline() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        drop(l);
+        let started = std::time::Instant::now();
+        let got = served_chain(&format!("https://127.0.0.1:{port}"), Duration::from_secs(2));
+        assert!(got.is_err(), "{got:?}");
+        assert!(started.elapsed() < Duration::from_secs(3));
+    }
+
+    #[test]
+    fn a_peer_that_never_answers_is_cut_at_the_deadline() {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let port = l.local_addr().unwrap().port();
+        let started = std::time::Instant::now();
+        let got = served_chain(&format!("127.0.0.1:{port}"), Duration::from_millis(300));
+        assert!(got.is_err(), "{got:?}");
+        assert!(started.elapsed() < Duration::from_secs(2));
+        drop(l);
+    }
+}
