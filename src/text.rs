@@ -259,6 +259,12 @@ pub fn renew_outcome(
             }
             printer.out(&text);
         }
+        RenewOutcome::Renewed { .. } if printer.silent() && exit != 0 => {
+            // `-s` shows errors only: the one line that explains the exit status.
+            if let Some(line) = summary.iter().rev().find(|l| l.starts_with("WARNING: ")) {
+                printer.err(&line.replacen("WARNING: ", "ERROR: ", 1));
+            }
+        }
         RenewOutcome::Renewed { .. } => {
             let what = match report.target {
                 Target::Http => "the HTTP certificate",
@@ -349,12 +355,18 @@ pub fn renew_summary(r: &esac_app::renew::RenewReport, done: bool) -> Vec<String
         out.push(if c.seen {
             format!(
                 "Reload: {} serves the new certificate (after {} ms).",
-                c.url, c.waited_ms
+                c.url.escape_debug(),
+                c.waited_ms
+            )
+        } else if !r.reload.enabled {
+            format!(
+                "WARNING: not waiting for {}: resource.reload.enabled is false, so the node serves the new certificate only after a restart.",
+                c.url.escape_debug()
             )
         } else {
             format!(
                 "WARNING: {} did not serve the new certificate within {} ms (last: {}). The files are renewed; check the node's log for \"cannot notify file changes listener\", or restart it.",
-                c.url, c.waited_ms, c.last
+                c.url.escape_debug(), c.waited_ms, c.last
             )
         });
     }

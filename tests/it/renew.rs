@@ -1014,9 +1014,76 @@ fn wait_reload_reports_a_node_that_keeps_the_old_certificate() {
         "{run:?}"
     );
 
-    // `--require-reload` alone is a usage error, and changes nothing.
+    // `-s` shows errors only: the reason for 69 is still printed.
+    let run = renew(
+        &home,
+        &[
+            "http",
+            "--force",
+            "-s",
+            "--wait-reload",
+            &closed,
+            "--require-reload",
+        ],
+        &env,
+    );
+    assert_eq!(run.code, 69, "{run:?}");
+    assert!(
+        run.stderr.starts_with(&format!(
+            "ERROR: {closed} did not serve the new certificate"
+        )),
+        "{run:?}"
+    );
+
+    // `--require-reload` alone, and a URL no handshake can be made with (or one holding
+    // credentials), are usage errors found before anything is written.
     let before = home.stable_snapshot();
     let run = renew(&home, &["http", "--force", "--require-reload"], &[]);
     assert_eq!(run.code, 64, "{run:?}");
-    assert_same_tree(&before, &home.stable_snapshot(), "usage error");
+    for bad in [
+        "http://127.0.0.1:9200",
+        "https://elastic:s3cr3t@127.0.0.1:9200",
+        "https://no space:9200",
+    ] {
+        let run = renew(&home, &["http", "--force", "--wait-reload", bad], &env);
+        assert_eq!(run.code, 64, "{bad}: {run:?}");
+        assert!(!run.stderr.contains("s3cr3t"), "{run:?}");
+    }
+    assert_same_tree(&before, &home.stable_snapshot(), "usage errors");
+}
+
+/// The wait comes after the commit, without the lock: another run on the config directory
+/// goes ahead while one waits, and the wait is bounded whatever the yml says.
+#[test]
+fn waiting_for_a_reload_holds_no_lock() {
+    let home = node(720);
+    let closed = esac_enroll::testserver::closed_port_address().unwrap();
+    let p12 = home.config().join("certs/http.p12");
+    let old = std::fs::read(&p12).unwrap();
+    let mut first = home
+        .pool_command(&["renew", "http", "--wait-reload", &closed])
+        .env("ESAC_TEST_RELOAD_WAIT_MS", "8000")
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::fs::read(&p12).unwrap() == old {
+        assert!(
+            start.elapsed().as_secs() < 30,
+            "the first run did not commit"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    let second = renew(&home, &["http", "--force"], &[]);
+    assert_eq!(second.code, 0, "{second:?}");
+    assert!(
+        !second.stderr.contains("another es-autoconf run"),
+        "{second:?}"
+    );
+    assert!(
+        first.try_wait().unwrap().is_none(),
+        "the second run finished while the first was still waiting"
+    );
+    let first = first.wait_with_output().unwrap();
+    assert_eq!(first.status.code(), Some(0));
 }

@@ -226,6 +226,29 @@ fn a_running_node_model_reloads_the_renewed_store_within_one_poll() {
         2,
         "one reload per renewal: {log:?} (first after {took:?})"
     );
+    // A CA re-issued without a new leaf: seen once the node serves its own leaf next to the new
+    // CA certificate.
+    let run = renew(
+        &home,
+        &[
+            "http-ca",
+            "--force",
+            "--wait-reload",
+            &url,
+            "--require-reload",
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    assert_eq!(run.code, 0, "{run:?}");
+    let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    assert_eq!(doc["reload"]["waited"]["seen"], true, "{doc}");
+    assert_eq!(
+        doc["reload"]["waited"]["last"],
+        format!("served certificate SHA-256 {}", newer.sha256).as_str(),
+        "the leaf is unchanged"
+    );
 }
 
 fn openssl(args: &[&str], files: &[&Path]) -> std::process::Output {

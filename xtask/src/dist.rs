@@ -276,19 +276,34 @@ const APACHE_REFERENCE: &str =
 fn without_apache(text: &str) -> String {
     const TERMS: &str = "TERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION";
     const END: &str = "END OF TERMS AND CONDITIONS";
+    const APPENDIX: &str = "APPENDIX: How to apply the Apache License";
     const APPENDIX_END: &str = "limitations under the License.";
+    // Only what is plainly one copy is cut: the heading at most 400 bytes before the terms, the
+    // terms' own end, an appendix that follows within 400 bytes and ends within 3,000.
+    let floor = |t: &str, mut i: usize| {
+        while !t.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    };
+    let ahead = |t: &str, from: usize, len: usize| floor(t, (from + len).min(t.len()));
     let mut out = String::new();
     let mut rest = text;
     while let Some(terms) = rest.find(TERMS) {
-        let start = rest[..terms]
+        let Some(e) = rest[terms..].find(END) else {
+            break;
+        };
+        let lead = floor(rest, terms.saturating_sub(400));
+        let start = rest[lead..terms]
             .rfind("Apache License")
-            .map_or(terms, |a| rest[..a].rfind('\n').map_or(0, |nl| nl + 1));
-        let mut end = rest[terms..]
-            .find(END)
-            .map_or(rest.len(), |e| terms + e + END.len());
-        if let Some(appendix) = rest[end..].find("APPENDIX: How to apply the Apache License") {
-            if let Some(tail) = rest[end + appendix..].find(APPENDIX_END) {
-                end += appendix + tail + APPENDIX_END.len();
+            .map_or(terms, |a| {
+                rest[..lead + a].rfind('\n').map_or(0, |nl| nl + 1)
+            });
+        let mut end = terms + e + END.len();
+        if let Some(appendix) = rest[end..ahead(rest, end, 400)].find(APPENDIX) {
+            let from = end + appendix;
+            if let Some(tail) = rest[from..ahead(rest, from, 3000)].find(APPENDIX_END) {
+                end = from + tail + APPENDIX_END.len();
             }
         }
         out.push_str(&rest[..start]);
@@ -663,6 +678,21 @@ mod tests {
         );
         assert!(text.contains("b 1.0.0 (NOTICE):\n\nb's notice"), "{text}");
         assert!(text.contains("  c 1.0.0: MIT/Apache-2.0\n"), "{text}");
+
+        // Nothing but a copy is cut: terms without their end, and text between a copy without
+        // its appendix and a later appendix, stay.
+        let unended =
+            "Apache License\nTERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION\nMIT tail";
+        assert_eq!(without_apache(unended), unended);
+        let two = format!(
+            "Apache License\nTERMS AND CONDITIONS FOR USE, REPRODUCTION, AND DISTRIBUTION\n\
+             END OF TERMS AND CONDITIONS\n{}\nPermission is hereby granted\n\n\
+             APPENDIX: How to apply the Apache License\n limitations under the License.\n",
+            "x".repeat(500)
+        );
+        let kept = without_apache(&two);
+        assert!(kept.contains("Permission is hereby granted"), "{kept}");
+        assert!(kept.starts_with(APACHE_REFERENCE), "{kept}");
 
         let missing = license_texts(&[dep("d", "MIT")], std::slice::from_ref(&index));
         assert!(missing.unwrap_err().contains("d 1.0.0"));

@@ -75,7 +75,7 @@ pub fn layout(req: &LayoutRequest, console: &dyn Console) -> Result<LayoutOutcom
     for left in esac_exec::bundle::interrupted_staging(&out) {
         console.note(&format!(
             "NOTE: {} was left by an interrupted `layout` (killed before it could clean up). It \
-             holds private keys: remove it (rm -r) unless you are still copying from it.",
+             may hold private keys: remove it (rm -r) unless you are still copying from it.",
             left.display()
         ));
     }

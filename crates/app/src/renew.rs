@@ -254,7 +254,11 @@ pub fn renew(
     console: &dyn Console,
 ) -> Result<RenewOutcome, Failure> {
     let overrides = runtime::overrides(&req.settings)?;
-    let (_lock, facts) = runtime::start(paths, &overrides, req.dry_run, console)?;
+    if let Some(url) = &req.wait_reload {
+        // A URL that cannot be handshaked with is a usage error before anything is written.
+        esac_enroll::served::check_url(url).map_err(Failure::Usage)?;
+    }
+    let (lock, facts) = runtime::start(paths, &overrides, req.dry_run, console)?;
     let store_path = check_layout(&facts)?;
     let now = runtime::now();
     let (password, store) = read_store(&paths.config_dir, &store_path)?;
@@ -419,6 +423,8 @@ pub fn renew(
         }
     }
     if let Some(url) = &req.wait_reload {
+        // The files are committed: nothing is left for the lock to protect while waiting.
+        drop(lock);
         report.reload_check = Some(wait_for_reload(&report, url, req.require_reload, console));
     }
     Ok(RenewOutcome::Renewed {
@@ -427,9 +433,14 @@ pub fn renew(
     })
 }
 
+/// The longest `--wait-reload` waits, whatever `resource.reload.interval.high` says (a yml
+/// that members of the config directory's group may write).
+pub const MAX_RELOAD_WAIT: Duration = Duration::from_secs(300);
+
 /// Handshakes with `url` once a second until it serves the new leaf (or, for a CA re-issued
-/// without a new leaf, the new CA certificate), for max(15 s, 3 × the reload interval)
-/// (lifecycle spec §3.3). The files are committed whatever it sees.
+/// without a new leaf, the node's leaf with the new CA certificate), for max(15 s, 3 × the
+/// reload interval), at most [`MAX_RELOAD_WAIT`] (lifecycle spec §3.3). The files are committed
+/// whatever it sees; the config directory is no longer locked.
 fn wait_for_reload(
     report: &RenewReport,
     url: &str,
@@ -453,20 +464,29 @@ fn wait_for_reload(
     }
     let wanted_leaf = report.after.as_ref().and_then(|c| c.sha256.clone());
     let wanted_ca = report.ca_after.as_ref().and_then(|c| c.sha256.clone());
-    let budget = runtime::reload_wait(Duration::from_millis(
-        report.reload.interval_ms.saturating_mul(3).max(15_000),
-    ));
+    let current_leaf = report.before.sha256.clone();
+    let budget = runtime::reload_wait(
+        Duration::from_millis(report.reload.interval_ms.saturating_mul(3).max(15_000))
+            .min(MAX_RELOAD_WAIT),
+    );
     let second = Duration::from_secs(1);
     loop {
         let left = budget.saturating_sub(started.elapsed());
-        let attempt = esac_enroll::served::served_chain(url, left.clamp(second, 5 * second));
+        let attempt = esac_enroll::served::served_chain(
+            url,
+            left.clamp(Duration::from_millis(100), 5 * second),
+        );
         let (seen, last) = match attempt {
             Ok(chain) => {
                 let sha = |i: usize| chain.get(i).map(|c| esac_pki::sha256_hex(c));
                 let leaf = sha(0);
+                // The handshake signature binds the chain to the leaf's key: a new leaf, or the
+                // node's own leaf next to the new CA certificate.
                 let seen = match (&wanted_leaf, &wanted_ca) {
                     (Some(w), _) => leaf.as_ref() == Some(w),
-                    (None, Some(w)) => sha(1).as_ref() == Some(w),
+                    (None, Some(w)) => {
+                        leaf.is_some() && leaf == current_leaf && sha(1).as_ref() == Some(w)
+                    }
                     (None, None) => false,
                 };
                 (

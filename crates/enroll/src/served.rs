@@ -38,14 +38,39 @@ pub fn served_chain(url: &str, deadline: Duration) -> Result<Vec<Vec<u8>>, Strin
     http::handshake(&target, Arc::new(config), timeouts)
 }
 
+/// Checks `url` as [`served_chain`] reads it, before anything is written: an `https://` URL or
+/// `host:port`, without credentials.
+pub fn check_url(url: &str) -> Result<(), String> {
+    let target = Target::parse(&authority(url)?).map_err(|e| format!("--wait-reload: {e}"))?;
+    target
+        .server_name()
+        .map(|_| ())
+        .map_err(|e| format!("--wait-reload: {e}"))
+}
+
 /// `host:port` of `url`, with Elasticsearch's port when none is given.
 fn authority(url: &str) -> Result<String, String> {
+    let shown = || url.escape_debug().to_string();
     let rest = match url.split_once("://") {
         Some((scheme, rest)) if scheme.eq_ignore_ascii_case("https") => rest,
-        Some(_) => return Err(format!("[{}] is not an https:// URL", url.escape_debug())),
+        Some(_) => {
+            return Err(format!(
+                "--wait-reload: [{}] is not an https:// URL",
+                shown()
+            ))
+        }
         None => url,
     };
     let host_port = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if host_port.contains('@') {
+        return Err(
+            "--wait-reload: the URL must not hold credentials (only a TLS handshake is made)"
+                .to_owned(),
+        );
+    }
+    if host_port.parse::<std::net::Ipv6Addr>().is_ok() {
+        return Ok(format!("[{host_port}]:9200"));
+    }
     let has_port = match host_port.rsplit_once(':') {
         Some((h, _)) if host_port.starts_with('[') => h.ends_with(']'),
         Some((h, _)) => !h.contains(':'),
@@ -117,7 +142,27 @@ mod tests {
         ] {
             assert_eq!(authority(url).as_deref(), Ok(want), "{url}");
         }
+        assert_eq!(authority("::1").as_deref(), Ok("[::1]:9200"));
         assert!(authority("http://localhost:9200").is_err());
+        let e = authority("https://elastic:s3cr3t@127.0.0.1:9200").unwrap_err();
+        assert!(!e.contains("s3cr3t"), "{e}");
+        for bad in [
+            "http://x:1",
+            "https://a b:1",
+            "https://:9200",
+            "x:99999",
+            "https://u@h:1",
+        ] {
+            assert!(check_url(bad).is_err(), "{bad}");
+        }
+        for good in [
+            "https://localhost:9200",
+            "10.0.0.1:9201",
+            "::1",
+            "https://[::1]:9200/x",
+        ] {
+            assert_eq!(check_url(good), Ok(()), "{good}");
+        }
     }
 
     #[test]

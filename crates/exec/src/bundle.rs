@@ -270,7 +270,8 @@ fn is_staging_name(name: &str, candidate: &str) -> bool {
 }
 
 /// Staging directories of earlier `layout` runs for `out` that were killed before they could
-/// remove them (SIGKILL, power loss): they hold private keys, so `layout` names them. Read-only:
+/// remove them (SIGKILL, power loss): they may hold private keys, so `layout` names them (this
+/// user's directories only). Read-only:
 /// es-autoconf never removes what this run did not create. Links are not followed; at most the
 /// first 100,000 entries of `out`'s parent are looked at.
 pub fn interrupted_staging(out: &Path) -> Vec<PathBuf> {
@@ -286,14 +287,18 @@ pub fn interrupted_staging(out: &Path) -> Vec<PathBuf> {
     let Ok(entries) = std::fs::read_dir(parent) else {
         return Vec::new();
     };
+    let me = euid();
     let mut found: Vec<PathBuf> = entries
         .take(100_000)
         .flatten()
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
         .filter(|e| {
             e.file_name()
                 .to_str()
                 .is_some_and(|c| is_staging_name(name, c))
+        })
+        .filter(|e| {
+            // Only this user's own directories (not a link, not someone else's look-alike).
+            std::fs::symlink_metadata(e.path()).is_ok_and(|m| m.is_dir() && m.uid() == me)
         })
         .map(|e| e.path())
         .collect();
