@@ -46,6 +46,15 @@ pub fn renew(home: &Home, args: &[&str], env: &[(&str, &str)]) -> Run {
     home.run_with_pool(&[&["renew"], args].concat(), env)
 }
 
+/// `es-autoconf renew <args> --wait-reload URL --require-reload` with the test key pool.
+pub fn renew_requiring_reload(home: &Home, args: &[&str], url: &str, env: &[(&str, &str)]) -> Run {
+    renew(
+        home,
+        &[args, &["--wait-reload", url, "--require-reload"]].concat(),
+        env,
+    )
+}
+
 /// The HTTP store of a config dir, opened with the password from its keystore.
 pub fn store(config: &Path) -> esac_pki::HttpStore {
     let pw = Secret::from_string(keystore_show(config, HTTP_PASSWORD, &[]));
@@ -969,19 +978,7 @@ fn wait_reload_reports_a_node_that_keeps_the_old_certificate() {
         "{run:?}"
     );
 
-    let run = renew(
-        &home,
-        &[
-            "http",
-            "--force",
-            "--wait-reload",
-            &url,
-            "--require-reload",
-            "--format",
-            "json",
-        ],
-        &env,
-    );
+    let run = renew_requiring_reload(&home, &["http", "--force", "--format", "json"], &url, &env);
     assert_eq!(run.code, 69, "{run:?}");
     let doc = json(&run);
     assert_eq!(doc["reason"]["code"], "reload_not_seen", "{doc}");
@@ -997,17 +994,7 @@ fn wait_reload_reports_a_node_that_keeps_the_old_certificate() {
 
     // Nothing listening: the same, with the connection error as what it saw last.
     let closed = esac_enroll::testserver::closed_port_address().unwrap();
-    let run = renew(
-        &home,
-        &[
-            "http",
-            "--force",
-            "--wait-reload",
-            &closed,
-            "--require-reload",
-        ],
-        &env,
-    );
+    let run = renew_requiring_reload(&home, &["http", "--force"], &closed, &env);
     assert_eq!(run.code, 69, "{run:?}");
     assert!(
         run.stderr.contains("did not serve the new certificate"),
@@ -1015,18 +1002,7 @@ fn wait_reload_reports_a_node_that_keeps_the_old_certificate() {
     );
 
     // `-s` shows errors only: the reason for 69 is still printed.
-    let run = renew(
-        &home,
-        &[
-            "http",
-            "--force",
-            "-s",
-            "--wait-reload",
-            &closed,
-            "--require-reload",
-        ],
-        &env,
-    );
+    let run = renew_requiring_reload(&home, &["http", "--force", "-s"], &closed, &env);
     assert_eq!(run.code, 69, "{run:?}");
     assert!(
         run.stderr.starts_with(&format!(

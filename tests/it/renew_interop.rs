@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use esac_testkit::tools::{require_tool, run_tool, success, text};
 
 use crate::common::keystore_show;
-use crate::renew::{node, pem_der, renew, renew_at, store, HTTP_PASSWORD};
+use crate::renew::{node, pem_der, renew, renew_at, renew_requiring_reload, store, HTTP_PASSWORD};
 
 const LIMIT: Duration = Duration::from_secs(300);
 
@@ -186,19 +186,7 @@ fn a_running_node_model_reloads_the_renewed_store_within_one_poll() {
     // A second renewal is seen too (size and mtime differ again), and `--wait-reload` sees the
     // node serve it.
     let url = format!("https://127.0.0.1:{}", h.port);
-    let run = renew(
-        &home,
-        &[
-            "http",
-            "--force",
-            "--wait-reload",
-            &url,
-            "--require-reload",
-            "--format",
-            "json",
-        ],
-        &[],
-    );
+    let run = renew_requiring_reload(&home, &["http", "--force", "--format", "json"], &url, &[]);
     assert_eq!(run.code, 0, "{run:?}");
     let newer = esac_pki::existing_cert(store(&config).leaf.cert_der()).unwrap();
     let doc: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
@@ -228,17 +216,10 @@ fn a_running_node_model_reloads_the_renewed_store_within_one_poll() {
     );
     // A CA re-issued without a new leaf: seen once the node serves its own leaf next to the new
     // CA certificate.
-    let run = renew(
+    let run = renew_requiring_reload(
         &home,
-        &[
-            "http-ca",
-            "--force",
-            "--wait-reload",
-            &url,
-            "--require-reload",
-            "--format",
-            "json",
-        ],
+        &["http-ca", "--force", "--format", "json"],
+        &url,
         &[],
     );
     assert_eq!(run.code, 0, "{run:?}");

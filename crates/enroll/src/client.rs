@@ -26,14 +26,13 @@ use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 use esac_pki::Received;
 use esac_secret::Secret;
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::ClientConfig;
 use serde_json::{Map, Value};
 use zeroize::Zeroize;
 
-use crate::http::{self, collapse_slashes, Target, Timeouts};
+use crate::http::{self, collapse_slashes, ChainCheck, Target, Timeouts};
 use crate::token::EnrollmentToken;
 use crate::EnrollError;
 
@@ -170,10 +169,15 @@ fn call(
     timeouts: Timeouts,
 ) -> Result<(u16, Option<WipedMap>), String> {
     let target = Target::parse(address)?;
-    let verifier = PinnedVerifier {
-        fingerprint: fingerprint.to_owned(),
-        algorithms: provider.signature_verification_algorithms,
-    };
+    let algorithms = provider.signature_verification_algorithms;
+    let fingerprint = fingerprint.to_owned();
+    let verifier = ChainCheck::new(
+        algorithms,
+        move |leaf: &CertificateDer<'_>,
+              chain: &[CertificateDer<'_>],
+              name: &ServerName<'_>,
+              now: UnixTime| pinned(&fingerprint, &algorithms, leaf, chain, name, now),
+    );
     let config = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
@@ -392,82 +396,51 @@ fn parse_key(b64: &str) -> Result<Secret, EnrollError> {
 }
 
 /// Fingerprint pinning plus the leaf checks the JDK still does (see the module docs).
-#[derive(Debug)]
-struct PinnedVerifier {
-    fingerprint: String,
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for PinnedVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        let general = |m: String| rustls::Error::General(m);
-        let ca = intermediates
-            .first()
-            .ok_or_else(|| general(CA_NOT_IN_CHAIN.to_owned()))?;
-        let actual = esac_pki::sha256_hex(ca.as_ref());
-        if actual != self.fingerprint {
-            return Err(general(format!(
-                "the CA certificate sent by the server (SHA-256 fingerprint {actual}) is not the one \
-                 pinned by the enrollment token ({})",
-                self.fingerprint
-            )));
-        }
-        let anchor = webpki::anchor_from_trusted_cert(ca)
-            .map_err(|e| general(format!("unusable CA certificate: {e}")))?;
-        let leaf = webpki::EndEntityCert::try_from(end_entity)
-            .map_err(|e| general(format!("unusable server certificate: {e}")))?;
-        leaf.verify_for_usage(
-            self.algorithms.all,
-            &[anchor],
-            &[],
-            within_validity(end_entity, now),
-            webpki::KeyUsage::server_auth(),
-            None,
-            None,
-        )
+fn pinned(
+    fingerprint: &str,
+    algorithms: &WebPkiSupportedAlgorithms,
+    end_entity: &CertificateDer<'_>,
+    intermediates: &[CertificateDer<'_>],
+    server_name: &ServerName<'_>,
+    now: UnixTime,
+) -> Result<(), rustls::Error> {
+    let general = |m: String| rustls::Error::General(m);
+    let ca = intermediates
+        .first()
+        .ok_or_else(|| general(CA_NOT_IN_CHAIN.to_owned()))?;
+    let actual = esac_pki::sha256_hex(ca.as_ref());
+    if actual != fingerprint {
+        return Err(general(format!(
+            "the CA certificate sent by the server (SHA-256 fingerprint {actual}) is not the one \
+             pinned by the enrollment token ({fingerprint})"
+        )));
+    }
+    let anchor = webpki::anchor_from_trusted_cert(ca)
+        .map_err(|e| general(format!("unusable CA certificate: {e}")))?;
+    let leaf = webpki::EndEntityCert::try_from(end_entity)
+        .map_err(|e| general(format!("unusable server certificate: {e}")))?;
+    leaf.verify_for_usage(
+        algorithms.all,
+        &[anchor],
+        &[],
+        within_validity(end_entity, now),
+        webpki::KeyUsage::server_auth(),
+        None,
+        None,
+    )
+    .map_err(|e| {
+        general(format!(
+            "the server certificate is not signed by the pinned CA: {e}"
+        ))
+    })?;
+    leaf.verify_is_valid_for_subject_name(server_name)
         .map_err(|e| {
             general(format!(
-                "the server certificate is not signed by the pinned CA: {e}"
+                "the server certificate is not valid for {}: {e}",
+                server_name.to_str()
             ))
         })?;
-        leaf.verify_is_valid_for_subject_name(server_name)
-            .map_err(|e| {
-                general(format!(
-                    "the server certificate is not valid for {}: {e}",
-                    server_name.to_str()
-                ))
-            })?;
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
+    Ok(())
 }
 
 /// `now` clamped into the leaf's validity period: dates are not checked on the pinned path.

@@ -19,8 +19,10 @@ use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::sync::{mpsc, Arc};
 use std::time::{Duration, Instant};
 
-use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::WebPkiSupportedAlgorithms;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, SignatureScheme, StreamOwned};
 use zeroize::Zeroizing;
 
 /// Largest accepted header block.
@@ -618,6 +620,86 @@ fn read_chunked<R: Read>(r: &mut R) -> io::Result<Zeroizing<Vec<u8>>> {
         if !read_line(r)?.is_empty() {
             return Err(bad("malformed chunk"));
         }
+    }
+}
+
+/// How a [`ChainCheck`] judges a server's chain: leaf, the rest, the name asked for, now.
+pub(crate) trait CheckChain:
+    Fn(
+        &CertificateDer<'_>,
+        &[CertificateDer<'_>],
+        &ServerName<'_>,
+        UnixTime,
+    ) -> Result<(), rustls::Error>
+    + Send
+    + Sync
+{
+}
+
+impl<F> CheckChain for F where
+    F: Fn(
+            &CertificateDer<'_>,
+            &[CertificateDer<'_>],
+            &ServerName<'_>,
+            UnixTime,
+        ) -> Result<(), rustls::Error>
+        + Send
+        + Sync
+{
+}
+
+/// A server certificate verifier whose judgement of the chain is `check`; the handshake's
+/// signatures are always verified with `algorithms` (so the server holds the leaf's key).
+pub(crate) struct ChainCheck<F> {
+    algorithms: WebPkiSupportedAlgorithms,
+    check: F,
+}
+
+impl<F: CheckChain> ChainCheck<F> {
+    pub fn new(algorithms: WebPkiSupportedAlgorithms, check: F) -> Self {
+        Self { algorithms, check }
+    }
+}
+
+impl<F> fmt::Debug for ChainCheck<F> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ChainCheck").finish_non_exhaustive()
+    }
+}
+
+impl<F: CheckChain> ServerCertVerifier for ChainCheck<F> {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        (self.check)(end_entity, intermediates, server_name, now)
+            .map(|()| ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.algorithms.supported_schemes()
     }
 }
 

@@ -8,12 +8,10 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
-use rustls::crypto::WebPkiSupportedAlgorithms;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+use rustls::ClientConfig;
 
-use crate::http::{self, Target, Timeouts};
+use crate::http::{self, ChainCheck, Target, Timeouts};
 
 /// The certificates `url` presents in a TLS handshake, leaf first. `url` is `https://host:port`
 /// (a path is ignored) or `host:port`; 9200 when no port is given. Everything (resolving,
@@ -21,9 +19,11 @@ use crate::http::{self, Target, Timeouts};
 pub fn served_chain(url: &str, deadline: Duration) -> Result<Vec<Vec<u8>>, String> {
     let target = Target::parse(&authority(url)?)?;
     let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-    let verifier = RecordOnly {
-        algorithms: provider.signature_verification_algorithms,
-    };
+    // Any chain is accepted (it is only recorded); the handshake signature is verified.
+    let verifier = ChainCheck::new(
+        provider.signature_verification_algorithms,
+        |_: &CertificateDer<'_>, _: &[CertificateDer<'_>], _: &ServerName<'_>, _: UnixTime| Ok(()),
+    );
     let config = ClientConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?
@@ -81,47 +81,6 @@ fn authority(url: &str) -> Result<String, String> {
     } else {
         format!("{host_port}:9200")
     })
-}
-
-/// Accepts any chain (it is only recorded), verifies the handshake signature.
-#[derive(Debug)]
-struct RecordOnly {
-    algorithms: WebPkiSupportedAlgorithms,
-}
-
-impl ServerCertVerifier for RecordOnly {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.algorithms.supported_schemes()
-    }
 }
 
 #[cfg(test)]
