@@ -28,7 +28,6 @@ use esac_pki::Received;
 use esac_secret::Secret;
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::ClientConfig;
 use serde_json::{Map, Value};
 use zeroize::Zeroize;
 
@@ -178,12 +177,7 @@ fn call(
               name: &ServerName<'_>,
               now: UnixTime| pinned(&fingerprint, &algorithms, leaf, chain, name, now),
     );
-    let config = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+    let config = verifier.client_config(provider)?;
     let head = http::request_head(
         "GET",
         ENROLL_NODE_PATH,
@@ -191,7 +185,7 @@ fn call(
         &[b"ApiKey ", auth.as_bytes()],
         None,
     );
-    let response = http::exchange(&target, Arc::new(config), timeouts, &head, &[])?;
+    let response = http::exchange(&target, config, timeouts, &head, &[])?;
     Ok((response.status, json_body(&response.body)?))
 }
 

@@ -655,9 +655,23 @@ pub(crate) struct ChainCheck<F> {
     check: F,
 }
 
-impl<F: CheckChain> ChainCheck<F> {
+impl<F: CheckChain + 'static> ChainCheck<F> {
     pub fn new(algorithms: WebPkiSupportedAlgorithms, check: F) -> Self {
         Self { algorithms, check }
+    }
+
+    /// A client configuration on `provider` that verifies servers with this check.
+    pub fn client_config(
+        self,
+        provider: &Arc<rustls::crypto::CryptoProvider>,
+    ) -> Result<Arc<ClientConfig>, String> {
+        let config = ClientConfig::builder_with_provider(provider.clone())
+            .with_safe_default_protocol_versions()
+            .map_err(|e| e.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(self))
+            .with_no_client_auth();
+        Ok(Arc::new(config))
     }
 }
 

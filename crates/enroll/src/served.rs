@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::ClientConfig;
 
 use crate::http::{self, ChainCheck, Target, Timeouts};
 
@@ -24,18 +23,13 @@ pub fn served_chain(url: &str, deadline: Duration) -> Result<Vec<Vec<u8>>, Strin
         provider.signature_verification_algorithms,
         |_: &CertificateDer<'_>, _: &[CertificateDer<'_>], _: &ServerName<'_>, _: UnixTime| Ok(()),
     );
-    let config = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(|e| e.to_string())?
-        .dangerous()
-        .with_custom_certificate_verifier(Arc::new(verifier))
-        .with_no_client_auth();
+    let config = verifier.client_config(&provider)?;
     let timeouts = Timeouts {
         connect: deadline,
         read: deadline,
         total: deadline,
     };
-    http::handshake(&target, Arc::new(config), timeouts)
+    http::handshake(&target, config, timeouts)
 }
 
 /// Checks `url` as [`served_chain`] reads it, before anything is written: an `https://` URL or
