@@ -172,10 +172,9 @@ fn call(
     let fingerprint = fingerprint.to_owned();
     let verifier = ChainCheck::new(
         algorithms,
-        move |leaf: &CertificateDer<'_>,
-              chain: &[CertificateDer<'_>],
-              name: &ServerName<'_>,
-              now: UnixTime| pinned(&fingerprint, &algorithms, leaf, chain, name, now),
+        Box::new(move |leaf, chain, name, now| {
+            pinned(&fingerprint, &algorithms, leaf, chain, name, now)
+        }),
     );
     let config = verifier.client_config(provider)?;
     let head = http::request_head(

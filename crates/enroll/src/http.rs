@@ -624,39 +624,24 @@ fn read_chunked<R: Read>(r: &mut R) -> io::Result<Zeroizing<Vec<u8>>> {
 }
 
 /// How a [`ChainCheck`] judges a server's chain: leaf, the rest, the name asked for, now.
-pub(crate) trait CheckChain:
-    Fn(
+pub(crate) type CheckChain = dyn Fn(
         &CertificateDer<'_>,
         &[CertificateDer<'_>],
         &ServerName<'_>,
         UnixTime,
     ) -> Result<(), rustls::Error>
     + Send
-    + Sync
-{
-}
-
-impl<F> CheckChain for F where
-    F: Fn(
-            &CertificateDer<'_>,
-            &[CertificateDer<'_>],
-            &ServerName<'_>,
-            UnixTime,
-        ) -> Result<(), rustls::Error>
-        + Send
-        + Sync
-{
-}
+    + Sync;
 
 /// A server certificate verifier whose judgement of the chain is `check`; the handshake's
 /// signatures are always verified with `algorithms` (so the server holds the leaf's key).
-pub(crate) struct ChainCheck<F> {
+pub(crate) struct ChainCheck {
     algorithms: WebPkiSupportedAlgorithms,
-    check: F,
+    check: Box<CheckChain>,
 }
 
-impl<F: CheckChain + 'static> ChainCheck<F> {
-    pub fn new(algorithms: WebPkiSupportedAlgorithms, check: F) -> Self {
+impl ChainCheck {
+    pub fn new(algorithms: WebPkiSupportedAlgorithms, check: Box<CheckChain>) -> Self {
         Self { algorithms, check }
     }
 
@@ -675,13 +660,13 @@ impl<F: CheckChain + 'static> ChainCheck<F> {
     }
 }
 
-impl<F> fmt::Debug for ChainCheck<F> {
+impl fmt::Debug for ChainCheck {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ChainCheck").finish_non_exhaustive()
     }
 }
 
-impl<F: CheckChain> ServerCertVerifier for ChainCheck<F> {
+impl ServerCertVerifier for ChainCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,

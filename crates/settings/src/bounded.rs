@@ -84,27 +84,27 @@ impl Budget {
     /// Pays for one value holding `len` bytes of text.
     fn take_text<E: de::Error>(&self, len: usize) -> Result<(), E> {
         self.take()?;
-        match self.bytes_left.get().checked_sub(len) {
-            Some(left) => {
-                self.bytes_left.set(left);
-                Ok(())
-            }
-            None => {
-                self.exceeded.set(true);
-                Err(E::custom("the document expands to too much text"))
-            }
-        }
+        self.spend(
+            &self.bytes_left,
+            len,
+            "the document expands to too much text",
+        )
     }
 
     fn take<E: de::Error>(&self) -> Result<(), E> {
-        match self.left.get().checked_sub(1) {
+        self.spend(&self.left, 1, "the document expands to too many values")
+    }
+
+    /// Takes `n` from `budget`, or marks the budget exceeded and fails with `message`.
+    fn spend<E: de::Error>(&self, budget: &Cell<usize>, n: usize, message: &str) -> Result<(), E> {
+        match budget.get().checked_sub(n) {
             Some(left) => {
-                self.left.set(left);
+                budget.set(left);
                 Ok(())
             }
             None => {
                 self.exceeded.set(true);
-                Err(E::custom("the document expands to too many values"))
+                Err(E::custom(message))
             }
         }
     }
